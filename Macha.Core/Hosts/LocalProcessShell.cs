@@ -1,0 +1,188 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Macha.Core.Hosts;
+
+/// <summary>Runs commands as child processes of Macha on the machine it runs on.</summary>
+internal sealed partial class LocalProcessShell : IHostShell
+{
+    // A process stuck in uninterruptible sleep (a dead NFS mount) survives SIGKILL until the kernel
+    // lets go. After killing, wait this long for it to exit, then abandon it instead of blocking.
+    private static readonly TimeSpan KillGracePeriod = TimeSpan.FromSeconds(2);
+
+    private readonly ILogger<LocalProcessShell> _logger;
+    private readonly TimeProvider _timeProvider;
+
+    public LocalProcessShell(string hostName, ILogger<LocalProcessShell> logger, TimeProvider timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostName);
+        HostName = hostName;
+        _logger = logger;
+        _timeProvider = timeProvider;
+    }
+
+    public string HostName { get; }
+
+    public async Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+
+        var startInfo = new ProcessStartInfo(request.Program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+        };
+        foreach (var argument in request.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        // Parsers expect untranslated messages and C number formats on every host.
+        startInfo.Environment["LC_ALL"] = "C";
+        startInfo.Environment["LANG"] = "C";
+        startInfo.Environment["SYSTEMD_COLORS"] = "0";
+        startInfo.Environment["SYSTEMD_PAGER"] = "";
+        startInfo.Environment["PAGER"] = "cat";
+
+        var started = _timeProvider.GetTimestamp();
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex) when (ex.NativeErrorCode == 2)
+        {
+            return new CommandResult(CommandStatus.NotFound, null, "", "", TimeSpan.Zero, FailureReason: ex.Message);
+        }
+        catch (Win32Exception ex)
+        {
+            return new CommandResult(CommandStatus.Failed, null, "", "", TimeSpan.Zero, FailureReason: ex.Message);
+        }
+
+        process.StandardInput.Close();
+
+        var stdoutTask = ReadCappedAsync(process.StandardOutput.BaseStream, request.MaxOutputBytes);
+        var stderrTask = ReadCappedAsync(process.StandardError.BaseStream, Math.Max(4096, request.MaxOutputBytes / 4));
+
+        using var timeout = new CancellationTokenSource(request.Timeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(linked.Token);
+            var stdout = await stdoutTask;
+            var stderr = await stderrTask;
+            return new CommandResult(
+                CommandStatus.Exited,
+                process.ExitCode,
+                stdout.Text,
+                stderr.Text,
+                _timeProvider.GetElapsedTime(started),
+                stdout.Truncated);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync(process, request);
+            cancellationToken.ThrowIfCancellationRequested();
+            var partial = stdoutTask.IsCompletedSuccessfully ? stdoutTask.Result.Text : string.Empty;
+            return new CommandResult(
+                CommandStatus.TimedOut,
+                null,
+                partial,
+                string.Empty,
+                _timeProvider.GetElapsedTime(started),
+                FailureReason: $"killed after {request.Timeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    public async Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        try
+        {
+            // /proc files report a length of zero, so read until end of stream rather than by size.
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, useAsync: false);
+            var buffer = new byte[maxBytes];
+            var total = 0;
+            while (total < maxBytes)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(total, maxBytes - total), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return new FileReadResult(true, Encoding.UTF8.GetString(buffer, 0, total));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return FileReadResult.Missing(ex.Message);
+        }
+    }
+
+    private async Task KillAsync(Process process, CommandRequest request)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // The process exited between the timeout and the kill.
+            return;
+        }
+
+        using var grace = new CancellationTokenSource(KillGracePeriod, _timeProvider);
+        try
+        {
+            await process.WaitForExitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            LogProcessSurvivedKill(request.Program, process.Id);
+        }
+    }
+
+    private static async Task<CappedOutput> ReadCappedAsync(Stream stream, int maxBytes)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        var truncated = false;
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(chunk)) > 0)
+            {
+                var room = maxBytes - (int)buffer.Length;
+                if (room > 0)
+                {
+                    buffer.Write(chunk, 0, Math.Min(room, read));
+                }
+
+                // Keep draining past the cap so the child never blocks on a full pipe.
+                truncated |= read > room;
+            }
+        }
+        catch (IOException)
+        {
+            // The pipe closed because the process was killed; keep what arrived.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        return new CappedOutput(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), truncated);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Process {Program} (PID {ProcessId}) did not exit after being killed at its timeout; abandoning it")]
+    private partial void LogProcessSurvivedKill(string program, int processId);
+
+    private readonly record struct CappedOutput(string Text, bool Truncated);
+}

@@ -1,0 +1,85 @@
+using Macha.Core.Hosts;
+
+namespace Macha.Tests.Fakes;
+
+/// <summary>
+/// A host shell that replays recorded command outputs and file contents. A command or file that was
+/// not recorded behaves as missing on the host.
+/// </summary>
+internal sealed class ReplayShell : IHostShell
+{
+    private readonly Dictionary<string, Func<CommandRequest, CancellationToken, Task<CommandResult>>> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _files = new(StringComparer.Ordinal);
+
+    public ReplayShell(string hostName = "test-host")
+    {
+        HostName = hostName;
+    }
+
+    public string HostName { get; }
+
+    /// <summary>Every command run, as display text, in order.</summary>
+    public List<string> CommandsRun { get; } = [];
+
+    public ReplayShell WithFile(string path, string content)
+    {
+        _files[path] = content;
+        return this;
+    }
+
+    /// <summary>Records the output of a command line, matched by its exact display text.</summary>
+    public ReplayShell WithCommand(string commandLine, string standardOutput, int exitCode = 0, string standardError = "")
+    {
+        _commands[commandLine] = (_, _) => Task.FromResult(
+            new CommandResult(CommandStatus.Exited, exitCode, standardOutput, standardError, TimeSpan.FromMilliseconds(1)));
+        return this;
+    }
+
+    /// <summary>Records a command that never returns until its timeout, as df on a dead NFS mount.</summary>
+    public ReplayShell WithHangingCommand(string commandLine)
+    {
+        _commands[commandLine] = async (request, cancellationToken) =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(request.Timeout);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            return new CommandResult(CommandStatus.TimedOut, null, "", "", request.Timeout, FailureReason: "killed at timeout");
+        };
+        return this;
+    }
+
+    public ReplayShell WithCommandResult(string commandLine, CommandResult result)
+    {
+        _commands[commandLine] = (_, _) => Task.FromResult(result);
+        return this;
+    }
+
+    public Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken = default)
+    {
+        CommandsRun.Add(request.DisplayText);
+        if (_commands.TryGetValue(request.DisplayText, out var handler))
+        {
+            return handler(request, cancellationToken);
+        }
+
+        return Task.FromResult(new CommandResult(
+            CommandStatus.NotFound, null, "", "", TimeSpan.Zero, FailureReason: "not recorded in the replay shell"));
+    }
+
+    public Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        if (_files.TryGetValue(path, out var content))
+        {
+            return Task.FromResult(new FileReadResult(true, content.Length > maxBytes ? content[..maxBytes] : content));
+        }
+
+        return Task.FromResult(FileReadResult.Missing($"{path}: No such file or directory"));
+    }
+}
