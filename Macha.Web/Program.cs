@@ -1,3 +1,8 @@
+using Macha.Web.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddMacha();
+
 var app = builder.Build();
-app.Run();
+app.UseMacha();
+await app.RunAsync();

@@ -1,0 +1,77 @@
+using Macha.Core.Cycle;
+using Macha.Core.Monitoring;
+using Microsoft.Extensions.Options;
+
+namespace Macha.Core.Configuration;
+
+/// <summary>Checks the top-level settings at start; each message names the key to fix.</summary>
+internal sealed class MachaOptionsValidator : IValidateOptions<MachaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MachaOptions options)
+    {
+        var errors = new List<string>();
+        if (options.CheckInterval < TimeSpan.FromSeconds(10) || options.CheckInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Macha:CheckInterval must be between 00:00:10 and 1.00:00:00; got {options.CheckInterval}.");
+        }
+
+        if (options.SnapshotFilesMaxCount < 1)
+        {
+            errors.Add($"Macha:SnapshotFilesMaxCount must be at least 1; got {options.SnapshotFilesMaxCount}.");
+        }
+
+        if (options.RetentionAge < TimeSpan.FromHours(1))
+        {
+            errors.Add($"Macha:RetentionAge must be at least 01:00:00; got {options.RetentionAge}.");
+        }
+
+        if (options.DataDirectory.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add("Macha:DataDirectory contains a NUL character; set it to a directory path.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class MonitoringOptionsValidator : IValidateOptions<MonitoringOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MonitoringOptions options)
+    {
+        var errors = new List<string>();
+        if (options.CommandTimeout <= TimeSpan.Zero || options.CommandTimeout > options.CollectorTimeout)
+        {
+            errors.Add($"Macha:Monitoring:CommandTimeout must be positive and at most Macha:Monitoring:CollectorTimeout ({options.CollectorTimeout}); got {options.CommandTimeout}.");
+        }
+
+        if (options.CollectorTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Macha:Monitoring:CollectorTimeout must be at most 00:10:00; got {options.CollectorTimeout}.");
+        }
+
+        if (options.MaxOutputBytes is < 4096 or > 64 * 1024 * 1024)
+        {
+            errors.Add($"Macha:Monitoring:MaxOutputBytes must be between 4096 and 67108864; got {options.MaxOutputBytes}.");
+        }
+
+        if (options.JournalMaxEntries is < 1 or > 100_000)
+        {
+            errors.Add($"Macha:Monitoring:JournalMaxEntries must be between 1 and 100000; got {options.JournalMaxEntries}.");
+        }
+
+        if (options.JournalInitialLookback <= TimeSpan.Zero)
+        {
+            errors.Add($"Macha:Monitoring:JournalInitialLookback must be positive; got {options.JournalInitialLookback}.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class CycleOptionsValidator : IValidateOptions<CycleOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CycleOptions options) =>
+        options.MaxParallelHosts is < 1 or > 64
+            ? ValidateOptionsResult.Fail($"Macha:Cycle:MaxParallelHosts must be between 1 and 64; got {options.MaxParallelHosts}.")
+            : ValidateOptionsResult.Success;
+}

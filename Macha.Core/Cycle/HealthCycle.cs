@@ -1,0 +1,279 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Macha.Core.Detection;
+using Macha.Core.Hosts;
+using Macha.Core.Monitoring;
+using Macha.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Macha.Core.Cycle;
+
+/// <summary>
+/// The main job: collect every host, detect findings, and record both. Runs are serialized: a run
+/// requested while another is in progress waits for it.
+/// </summary>
+internal sealed partial class HealthCycle : IDisposable
+{
+    private readonly SemaphoreSlim _runGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, HostSnapshot> _previousByHost = new(StringComparer.Ordinal);
+
+    private readonly IHostInventory _inventory;
+    private readonly SnapshotCollector _collector;
+    private readonly DetectionEngine _detection;
+    private readonly IDbContextFactory<MachaDbContext> _databases;
+    private readonly SnapshotFileStore _snapshotFiles;
+    private readonly RetentionService _retention;
+    private readonly CycleEvents _events;
+    private readonly IOptionsMonitor<CycleOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<HealthCycle> _logger;
+
+    public HealthCycle(
+        IHostInventory inventory,
+        SnapshotCollector collector,
+        DetectionEngine detection,
+        IDbContextFactory<MachaDbContext> databases,
+        SnapshotFileStore snapshotFiles,
+        RetentionService retention,
+        CycleEvents events,
+        IOptionsMonitor<CycleOptions> options,
+        TimeProvider timeProvider,
+        ILogger<HealthCycle> logger)
+    {
+        _inventory = inventory;
+        _collector = collector;
+        _detection = detection;
+        _databases = databases;
+        _snapshotFiles = snapshotFiles;
+        _retention = retention;
+        _events = events;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>True while a run is collecting or recording.</summary>
+    public bool IsRunning => _runGate.CurrentCount == 0;
+
+    public void Dispose() => _runGate.Dispose();
+
+    /// <summary>Stores a queued run and returns its id, for a caller that starts it later.</summary>
+    public async Task<Guid> QueueAsync(CycleTrigger trigger, CancellationToken cancellationToken = default)
+    {
+        var run = new CycleRunRecord
+        {
+            Id = Guid.NewGuid(),
+            Trigger = trigger,
+            State = CycleState.Queued,
+            RequestedAt = _timeProvider.GetUtcNow(),
+        };
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        db.CycleRuns.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        return run.Id;
+    }
+
+    /// <summary>
+    /// Runs one cycle. With <paramref name="queuedRunId"/> it completes that queued run; without,
+    /// it records a new one. A host or collector failing does not fail the run.
+    /// </summary>
+    public async Task<CycleRunRecord> RunAsync(
+        CycleTrigger trigger,
+        Guid? queuedRunId = null,
+        CancellationToken cancellationToken = default)
+    {
+        await _runGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunExclusiveAsync(trigger, queuedRunId, cancellationToken);
+        }
+        finally
+        {
+            _runGate.Release();
+        }
+    }
+
+    private async Task<CycleRunRecord> RunExclusiveAsync(CycleTrigger trigger, Guid? queuedRunId, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        var hosts = _inventory.GetHosts();
+        var run = await StartRunAsync(trigger, queuedRunId, hosts.Count, cancellationToken);
+        LogCycleStarted(run.Id, trigger, hosts.Count);
+        _events.Publish(new CycleStarted(run.Id, _timeProvider.GetUtcNow(), trigger, hosts.Select(h => h.HostName).ToList(), _collector.EnabledCollectorNames()));
+
+        var statuses = new ConcurrentDictionary<string, List<CollectorStatus>>(StringComparer.Ordinal);
+        var findingCount = 0;
+        try
+        {
+            var parallel = new ParallelOptions
+            {
+                MaxDegreeOfParallelism = Math.Max(1, _options.CurrentValue.MaxParallelHosts),
+                CancellationToken = cancellationToken,
+            };
+            await Parallel.ForEachAsync(hosts, parallel, async (shell, token) =>
+            {
+                try
+                {
+                    var (snapshot, findings) = await CheckHostAsync(run.Id, shell, token);
+                    statuses[shell.HostName] = snapshot.Collectors;
+                    Interlocked.Add(ref findingCount, findings);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One host's failure (its records could not be written, say) must not cost the others their check.
+                    LogHostFailed(ex, shell.HostName, run.Id);
+                    statuses[shell.HostName] = [new CollectorStatus("cycle", CollectorState.Failed, ex.Message, 0)];
+                }
+            });
+
+            run.State = CycleState.Completed;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogCycleFailed(ex, run.Id);
+            run.State = CycleState.Failed;
+            run.Error = ex.Message;
+        }
+        catch (OperationCanceledException)
+        {
+            run.State = CycleState.Interrupted;
+            run.Error = "Macha stopped during the cycle.";
+        }
+
+        run.FinishedAt = _timeProvider.GetUtcNow();
+        run.DurationMs = Math.Round(_timeProvider.GetElapsedTime(started).TotalMilliseconds, 1);
+        run.FindingCount = findingCount;
+        run.CollectorStatusesJson = JsonSerializer.Serialize(statuses, SnapshotJson.Options);
+
+        // Record the outcome even when the cycle was cancelled, so the run never stays "running".
+        await using (var db = await _databases.CreateDbContextAsync(CancellationToken.None))
+        {
+            db.CycleRuns.Update(run);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+
+        if (run.State == CycleState.Completed)
+        {
+            await _retention.ApplyAsync(hosts.Select(h => h.HostName), CancellationToken.None);
+        }
+
+        LogCycleFinished(run.Id, run.State, findingCount, run.DurationMs.Value);
+        _events.Publish(new CycleFinished(run.Id, run.FinishedAt.Value, run.State, findingCount, run.DurationMs.Value));
+        return run;
+    }
+
+    private async Task<CycleRunRecord> StartRunAsync(CycleTrigger trigger, Guid? queuedRunId, int hostCount, CancellationToken cancellationToken)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var run = queuedRunId is { } id ? await db.CycleRuns.FindAsync([id], cancellationToken) : null;
+        if (run is null)
+        {
+            run = new CycleRunRecord { Id = queuedRunId ?? Guid.NewGuid(), Trigger = trigger, RequestedAt = _timeProvider.GetUtcNow() };
+            db.CycleRuns.Add(run);
+        }
+
+        run.State = CycleState.Running;
+        run.StartedAt = _timeProvider.GetUtcNow();
+        run.HostCount = hostCount;
+        await db.SaveChangesAsync(cancellationToken);
+        return run;
+    }
+
+    private async Task<(HostSnapshot Snapshot, int FindingCount)> CheckHostAsync(Guid runId, IHostShell shell, CancellationToken cancellationToken)
+    {
+        var previous = await GetPreviousAsync(shell.HostName, cancellationToken);
+        var snapshot = await _collector.CollectAsync(
+            shell,
+            previous,
+            status => _events.Publish(new CollectorFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, status)),
+            cancellationToken);
+
+        var findings = _detection.Detect(snapshot, previous);
+        await RecordAsync(runId, snapshot, findings, cancellationToken);
+        _previousByHost[shell.HostName] = snapshot;
+
+        try
+        {
+            await _snapshotFiles.WriteAsync(snapshot, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            LogSnapshotFileFailed(ex, shell.HostName);
+        }
+
+        LogHostChecked(shell.HostName, findings.Count);
+        _events.Publish(new HostFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, findings.Count));
+        return (snapshot, findings.Count);
+    }
+
+    private async Task<HostSnapshot?> GetPreviousAsync(string hostName, CancellationToken cancellationToken)
+    {
+        if (_previousByHost.TryGetValue(hostName, out var cached))
+        {
+            return cached;
+        }
+
+        // After a restart, continue from the last stored snapshot so CPU deltas and the journal
+        // cursor carry over instead of starting fresh.
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var json = await db.Snapshots
+            .Where(s => s.HostName == hostName)
+            .OrderByDescending(s => s.TakenAt)
+            .Select(s => s.Json)
+            .FirstOrDefaultAsync(cancellationToken);
+        return json is null ? null : SnapshotJson.Deserialize(json);
+    }
+
+    private async Task RecordAsync(Guid runId, HostSnapshot snapshot, IReadOnlyList<Finding> findings, CancellationToken cancellationToken)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var snapshotRecord = new SnapshotRecord
+        {
+            CycleRunId = runId,
+            HostName = snapshot.HostName,
+            TakenAt = snapshot.TakenAt,
+            Json = SnapshotJson.Serialize(snapshot),
+        };
+        db.Snapshots.Add(snapshotRecord);
+        await db.SaveChangesAsync(cancellationToken);
+
+        foreach (var finding in findings)
+        {
+            db.Findings.Add(new FindingRecord
+            {
+                CycleRunId = runId,
+                SnapshotId = snapshotRecord.Id,
+                HostName = finding.HostName,
+                Kind = finding.Kind.ToString(),
+                Subject = finding.Subject,
+                Severity = finding.Severity.ToString(),
+                Summary = finding.Summary,
+                Evidence = finding.Evidence,
+                Fingerprint = finding.Fingerprint,
+                DetectedAt = snapshot.TakenAt,
+            });
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Health cycle {RunId} started ({CycleTrigger}) for {HostCount} hosts")]
+    private partial void LogCycleStarted(Guid runId, CycleTrigger cycleTrigger, int hostCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Health cycle {RunId} finished {CycleState} with {FindingCount} findings in {ElapsedMs} ms")]
+    private partial void LogCycleFinished(Guid runId, CycleState cycleState, int findingCount, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Health cycle {RunId} failed")]
+    private partial void LogCycleFailed(Exception exception, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Checking host {HostName} failed in health cycle {RunId}")]
+    private partial void LogHostFailed(Exception exception, string hostName, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Host {HostName} checked with {FindingCount} findings")]
+    private partial void LogHostChecked(string hostName, int findingCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the snapshot file for host {HostName}")]
+    private partial void LogSnapshotFileFailed(Exception exception, string hostName);
+}

@@ -1,0 +1,78 @@
+using Macha.Core.Configuration;
+using Macha.Core.Cycle;
+using Macha.Core.Detection;
+using Macha.Core.Hosts;
+using Macha.Core.Monitoring;
+using Macha.Core.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Macha.Core;
+
+public static class MachaCoreServiceCollectionExtensions
+{
+    /// <summary>Registers the health cycle and everything it needs, with options validated at start.</summary>
+    public static IServiceCollection AddMachaCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.TryAddSingletonTimeProvider();
+        services.AddValidatedOptions<MachaOptions, MachaOptionsValidator>(configuration, MachaOptions.SectionName);
+        services.AddValidatedOptions<MonitoringOptions, MonitoringOptionsValidator>(configuration, MonitoringOptions.SectionName);
+        services.AddValidatedOptions<CycleOptions, CycleOptionsValidator>(configuration, CycleOptions.SectionName);
+
+        services.AddSingleton(provider => new LocalProcessShell(
+            provider.GetRequiredService<IOptions<MachaOptions>>().Value.ResolveLocalHostName(),
+            provider.GetRequiredService<ILogger<LocalProcessShell>>(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IHostInventory, LocalHostInventory>();
+
+        services.AddMachaCollectors();
+        services.AddMachaDetection(configuration);
+        services.AddMachaStorage();
+
+        services.AddSingleton<SnapshotCollector>();
+        services.AddSingleton<CycleEvents>();
+        services.AddSingleton<HealthCycle>();
+        return services;
+    }
+
+    private static IServiceCollection AddMachaStorage(this IServiceCollection services)
+    {
+        services.AddDbContextFactory<MachaDbContext>((provider, builder) =>
+        {
+            var dataDirectory = provider.GetRequiredService<IOptions<MachaOptions>>().Value.ResolveDataDirectory();
+            var connection = new SqliteConnectionStringBuilder
+            {
+                DataSource = Path.Combine(dataDirectory, "macha.db"),
+                DefaultTimeout = 30,
+            };
+            builder.UseSqlite(connection.ToString());
+        });
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddSingleton<SnapshotFileStore>();
+        services.AddSingleton<RetentionService>();
+        services.AddSingleton<HealthQueries>();
+        return services;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(descriptor => descriptor.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string sectionName)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(sectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

@@ -1,0 +1,54 @@
+using Macha.Core.Configuration;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Macha.Core.Storage;
+
+/// <summary>Creates or upgrades the database at start and closes out runs a previous process left open.</summary>
+public sealed partial class DatabaseInitializer
+{
+    private readonly IDbContextFactory<MachaDbContext> _databases;
+    private readonly IOptionsMonitor<MachaOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<DatabaseInitializer> _logger;
+
+    public DatabaseInitializer(
+        IDbContextFactory<MachaDbContext> databases,
+        IOptionsMonitor<MachaOptions> options,
+        TimeProvider timeProvider,
+        ILogger<DatabaseInitializer> logger)
+    {
+        _databases = databases;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        var dataDirectory = _options.CurrentValue.ResolveDataDirectory();
+        Directory.CreateDirectory(dataDirectory);
+
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        await db.Database.MigrateAsync(cancellationToken);
+
+        // WAL lets the dashboard read while a cycle writes; the setting is stored in the file.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+
+        var now = _timeProvider.GetUtcNow();
+        var interrupted = await db.CycleRuns
+            .Where(r => r.State == CycleState.Queued || r.State == CycleState.Running)
+            .ExecuteUpdateAsync(
+                setters => setters
+                    .SetProperty(r => r.State, CycleState.Interrupted)
+                    .SetProperty(r => r.FinishedAt, now)
+                    .SetProperty(r => r.Error, "Macha stopped before the cycle finished."),
+                cancellationToken);
+
+        LogDatabaseReady(dataDirectory, interrupted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready in {DataDirectory}; {InterruptedCount} unfinished cycle runs marked interrupted")]
+    private partial void LogDatabaseReady(string dataDirectory, int interruptedCount);
+}

@@ -1,0 +1,110 @@
+using Macha.Core.Monitoring;
+using Microsoft.EntityFrameworkCore;
+
+namespace Macha.Core.Storage;
+
+/// <summary>Read-only queries over stored health data, shared by the API and the dashboard.</summary>
+public sealed class HealthQueries
+{
+    /// <summary>Largest page any list query returns.</summary>
+    public const int MaxLimit = 500;
+
+    private readonly IDbContextFactory<MachaDbContext> _databases;
+
+    public HealthQueries(IDbContextFactory<MachaDbContext> databases)
+    {
+        _databases = databases;
+    }
+
+    /// <summary>Returns the newest snapshot of each host, ordered by host name.</summary>
+    public async Task<IReadOnlyList<HostSnapshot>> GetLatestSnapshotsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var latestIds = db.Snapshots
+            .GroupBy(s => s.HostName)
+            .Select(group => group.Max(s => s.Id));
+        var rows = await db.Snapshots
+            .Where(s => latestIds.Contains(s.Id))
+            .OrderBy(s => s.HostName)
+            .Select(s => s.Json)
+            .ToListAsync(cancellationToken);
+        return rows.Select(SnapshotJson.Deserialize).OfType<HostSnapshot>().ToList();
+    }
+
+    /// <summary>Returns the newest snapshots, newest first, of one host or of all.</summary>
+    public async Task<IReadOnlyList<HostSnapshot>> ListSnapshotsAsync(string? hostName, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var query = db.Snapshots.AsQueryable();
+        if (!string.IsNullOrEmpty(hostName))
+        {
+            query = query.Where(s => s.HostName == hostName);
+        }
+
+        var rows = await query
+            .OrderByDescending(s => s.Id)
+            .Take(Math.Clamp(limit, 1, MaxLimit))
+            .Select(s => s.Json)
+            .ToListAsync(cancellationToken);
+        return rows.Select(SnapshotJson.Deserialize).OfType<HostSnapshot>().ToList();
+    }
+
+    /// <summary>
+    /// Returns findings, most severe first. Without <paramref name="since"/> it returns only the
+    /// findings of each host's newest snapshot: what is wrong now.
+    /// </summary>
+    public async Task<IReadOnlyList<FindingRecord>> ListFindingsAsync(
+        string? hostName,
+        DateTimeOffset? since,
+        int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var query = db.Findings.AsNoTracking();
+        if (!string.IsNullOrEmpty(hostName))
+        {
+            query = query.Where(f => f.HostName == hostName);
+        }
+
+        if (since is { } from)
+        {
+            query = query.Where(f => f.DetectedAt >= from);
+        }
+        else
+        {
+            var latestSnapshotIds = db.Snapshots.GroupBy(s => s.HostName).Select(group => group.Max(s => s.Id));
+            query = query.Where(f => latestSnapshotIds.Contains(f.SnapshotId));
+        }
+
+        var rows = await query
+            .OrderByDescending(f => f.Id)
+            .Take(Math.Clamp(limit, 1, MaxLimit))
+            .ToListAsync(cancellationToken);
+        return rows
+            .OrderByDescending(f => SeverityRank(f.Severity))
+            .ThenByDescending(f => f.DetectedAt)
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<CycleRunRecord>> ListCycleRunsAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        return await db.CycleRuns.AsNoTracking()
+            .OrderByDescending(r => r.RequestedAt)
+            .Take(Math.Clamp(limit, 1, MaxLimit))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<CycleRunRecord?> GetCycleRunAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        return await db.CycleRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+    }
+
+    private static int SeverityRank(string severity) => severity switch
+    {
+        "Critical" => 2,
+        "Warning" => 1,
+        _ => 0,
+    };
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Macha.Core.Configuration;
+using Macha.Core.Monitoring;
+using Macha.Core.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Macha.Web.Api;
+
+internal static class HealthChecks
+{
+    public static IServiceCollection AddMachaHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<SchedulerHealthCheck>("scheduler")
+            .AddCheck<LastCycleHealthCheck>("cycle");
+        return services;
+    }
+
+    /// <summary>
+    /// Liveness plus each dependency's status. Degraded still answers 200, because Macha itself is
+    /// alive; only an unhealthy dependency answers 503.
+    /// </summary>
+    public static IEndpointConventionBuilder MapMachaHealth(this IEndpointRouteBuilder endpoints, string pattern) =>
+        endpoints.MapHealthChecks(pattern, new HealthCheckOptions
+        {
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+            ResponseWriter = WriteResponseAsync,
+        });
+
+    private static Task WriteResponseAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.Select(entry => new
+            {
+                name = entry.Key,
+                status = entry.Value.Status.ToString(),
+                description = entry.Value.Description,
+            }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
+    }
+}
+
+internal sealed class DatabaseHealthCheck(IDbContextFactory<MachaDbContext> databases) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var db = await databases.CreateDbContextAsync(cancellationToken);
+            var runs = await db.CycleRuns.CountAsync(cancellationToken);
+            return HealthCheckResult.Healthy($"SQLite reachable; {runs} cycle runs stored.");
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            return HealthCheckResult.Unhealthy($"SQLite query failed: {ex.Message}");
+        }
+    }
+}
+
+internal sealed class SchedulerHealthCheck(ISchedulerFactory schedulers) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        return scheduler.Status == SchedulerStatus.Running
+            ? HealthCheckResult.Healthy("Scheduler running.")
+            : HealthCheckResult.Degraded("Scheduler is not running; no scheduled health cycles.");
+    }
+}
+
+/// <summary>Degraded when no cycle finished recently, or the last one had collectors that failed.</summary>
+internal sealed class LastCycleHealthCheck(HealthQueries queries, IOptionsMonitor<MachaOptions> options, TimeProvider timeProvider)
+    : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var runs = await queries.ListCycleRunsAsync(20, cancellationToken);
+        var last = runs.FirstOrDefault(r => r.State is CycleState.Completed or CycleState.Failed);
+        if (last?.FinishedAt is not { } finishedAt)
+        {
+            return HealthCheckResult.Degraded("No health cycle has finished yet.");
+        }
+
+        var age = timeProvider.GetUtcNow() - finishedAt;
+        if (age > 3 * options.CurrentValue.CheckInterval)
+        {
+            return HealthCheckResult.Degraded($"The last health cycle finished {age.TotalMinutes:0} minutes ago.");
+        }
+
+        if (last.State == CycleState.Failed)
+        {
+            return HealthCheckResult.Degraded($"The last health cycle failed: {last.Error}");
+        }
+
+        var statuses = JsonSerializer.Deserialize<Dictionary<string, List<CollectorStatus>>>(last.CollectorStatusesJson, SnapshotJson.Options) ?? [];
+        var failed = statuses
+            .SelectMany(host => host.Value.Where(s => s.State is CollectorState.Failed or CollectorState.TimedOut)
+                .Select(s => $"{host.Key}/{s.Name}"))
+            .ToList();
+        return failed.Count == 0
+            ? HealthCheckResult.Healthy($"Last health cycle finished at {finishedAt:u}.")
+            : HealthCheckResult.Degraded($"Collectors failed in the last cycle: {string.Join(", ", failed)}.");
+    }
+}

@@ -1,0 +1,147 @@
+using Macha.Core.Cycle;
+using Macha.Core.Monitoring;
+using Macha.Core.Storage;
+using Macha.Web.Jobs;
+using Microsoft.AspNetCore.Components;
+
+namespace Macha.Web.Components.Pages;
+
+public sealed partial class Overview : IAsyncDisposable
+{
+    private const int RecentRunCount = 10;
+
+    private readonly CancellationTokenSource _disposal = new();
+    private Task? _pump;
+
+    private bool _loading = true;
+    private string? _loadError;
+    private string? _startError;
+    private bool _starting;
+    private IReadOnlyList<HostSnapshot> _snapshots = [];
+    private IReadOnlyList<FindingRecord> _findings = [];
+    private IReadOnlyList<CycleRunRecord> _runs = [];
+    private CycleProgress? _progress;
+    private DateTimeOffset _now;
+
+    [Inject]
+    private HealthQueries Queries { get; set; } = default!;
+
+    [Inject]
+    private ICycleLauncher Launcher { get; set; } = default!;
+
+    [Inject]
+    private CycleEvents Events { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider TimeProvider { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        // Subscribe before the first load, so a cycle finishing in between is not missed.
+        _pump = PumpEventsAsync(_disposal.Token);
+        await LoadAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposal.CancelAsync();
+        if (_pump is not null)
+        {
+            try
+            {
+                await _pump;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _disposal.Dispose();
+    }
+
+    private async Task LoadAsync()
+    {
+        _loadError = null;
+        try
+        {
+            var token = _disposal.Token;
+            _snapshots = await Queries.GetLatestSnapshotsAsync(token);
+            _findings = await Queries.ListFindingsAsync(null, null, HealthQueries.MaxLimit, token);
+            _runs = await Queries.ListCycleRunsAsync(RecentRunCount, token);
+            _now = TimeProvider.GetUtcNow();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _loadError = ex.Message;
+        }
+        finally
+        {
+            _loading = false;
+        }
+    }
+
+    private async Task RunCheckNowAsync()
+    {
+        _starting = true;
+        _startError = null;
+        try
+        {
+            await Launcher.StartAsync(_disposal.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _startError = $"Could not start a health cycle: {ex.Message}";
+        }
+        finally
+        {
+            _starting = false;
+        }
+    }
+
+    private async Task PumpEventsAsync(CancellationToken cancellationToken)
+    {
+        // Yield first so the subscription does not run synchronously inside OnInitializedAsync.
+        await Task.Yield();
+        await foreach (var cycleEvent in Events.SubscribeAsync(cancellationToken))
+        {
+            await InvokeAsync(async () =>
+            {
+                await ApplyAsync(cycleEvent);
+                StateHasChanged();
+            });
+        }
+    }
+
+    private async Task ApplyAsync(CycleEvent cycleEvent)
+    {
+        switch (cycleEvent)
+        {
+            case CycleStarted started:
+                _progress = new CycleProgress(started.RunId, started.HostNames.Count * started.CollectorNames.Count);
+                break;
+            case CollectorFinished finished when _progress?.RunId == finished.RunId:
+                _progress = _progress with
+                {
+                    Finished = _progress.Finished + 1,
+                    LastCollector = $"{finished.Status.Name} on {finished.HostName}",
+                };
+                break;
+            case CycleFinished:
+                _progress = null;
+                await LoadAsync();
+                break;
+        }
+    }
+
+    private List<FindingRecord> FindingsOf(string hostName) =>
+        _findings.Where(f => f.HostName == hostName).ToList();
+
+    private sealed record CycleProgress(Guid RunId, int Expected)
+    {
+        public int Finished { get; init; }
+
+        public string? LastCollector { get; init; }
+
+        public double Percent => Expected == 0 ? 0 : Math.Min(100, 100.0 * Finished / Expected);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json.Serialization;
+using Macha.Core;
+using Macha.Core.Configuration;
+using Microsoft.AspNetCore.DataProtection;
+using Macha.Web.Api;
+using Macha.Web.Components;
+using Macha.Web.Jobs;
+using MudBlazor.Services;
+using Serilog;
+using Serilog.Events;
+
+namespace Macha.Web.Hosting;
+
+/// <summary>Wires Macha into the web host; Program.cs stays a few lines.</summary>
+internal static class MachaWebApplicationExtensions
+{
+    // Under systemd, journald stamps each line itself, so the console template leaves the time out.
+    private const string JournalTemplate = "[{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+    private const string TerminalTemplate = "{Timestamp:HH:mm:ss} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    public static WebApplicationBuilder AddMacha(this WebApplicationBuilder builder)
+    {
+        builder.AddMachaLogging();
+
+        // `dotnet run` outside Development would not serve library assets (MudBlazor's CSS and JS)
+        // from the build output without this; a published app has no manifest and is unaffected.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddDataProtection()
+            .SetApplicationName("macha")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectoryOf(builder.Configuration), "keys")));
+
+        builder.Services.AddMachaCore(builder.Configuration);
+        builder.Services.AddHostedService<DatabaseStartup>();
+        builder.Services.AddMachaScheduling();
+        builder.Services.AddMachaHealthChecks();
+
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        return builder;
+    }
+
+    public static WebApplication UseMacha(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler();
+        }
+
+        app.UseStatusCodePages();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapMachaApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    private static string DataDirectoryOf(ConfigurationManager configuration)
+    {
+        var options = new MachaOptions();
+        configuration.GetSection(MachaOptions.SectionName).Bind(options);
+        return options.ResolveDataDirectory();
+    }
+
+    private static void AddMachaLogging(this WebApplicationBuilder builder)
+    {
+        var underJournal = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .MinimumLevel.Override("System", LogEventLevel.Warning)
+            .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+            // Keys stay unencrypted in the data directory, which only Macha's user can read; the
+            // warning about it would repeat at every start without telling the operator anything new.
+            .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: underJournal ? JournalTemplate : TerminalTemplate));
+    }
+}

@@ -1,0 +1,32 @@
+using Macha.Core.Configuration;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Macha.Web.Jobs;
+
+internal static class SchedulingServiceCollectionExtensions
+{
+    public static IServiceCollection AddMachaScheduling(this IServiceCollection services)
+    {
+        services.AddQuartz(quartz =>
+        {
+            quartz.AddJob<HealthCycleJob>(job => job
+                .WithIdentity(HealthCycleJob.Key)
+                .StoreDurably()
+                .DisallowConcurrentExecution());
+
+            // The trigger reads the validated CheckInterval, so a bad value fails start with its own message.
+            quartz.AddTrigger<HealthCycleJob>((provider, trigger) => trigger
+                .WithIdentity(new TriggerKey("health-cycle-schedule", "macha"))
+                .ForJob(HealthCycleJob.Key)
+                .StartNow()
+                .WithSimpleSchedule(schedule => schedule
+                    .WithInterval(provider.GetRequiredService<IOptions<MachaOptions>>().Value.CheckInterval)
+                    .RepeatForever()));
+        });
+
+        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        services.AddSingleton<ICycleLauncher, CycleLauncher>();
+        return services;
+    }
+}
