@@ -1,3 +1,4 @@
+using Macha.Core.Monitoring.Collectors;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Macha.Core.Monitoring;
@@ -7,6 +8,11 @@ public static class MonitoringServiceCollectionExtensions
     /// <summary>Registers every collector; the health cycle runs them in registration order.</summary>
     public static IServiceCollection AddMachaCollectors(this IServiceCollection services)
     {
+        services.AddSingleton<ICollector, CpuCollector>();
+        services.AddSingleton<ICollector, LoadCollector>();
+        services.AddSingleton<ICollector, MemoryCollector>();
+        services.AddSingleton<ICollector, BootCollector>();
+        services.AddSingleton<ICollector, DiskCollector>();
         return services;
     }
 }
