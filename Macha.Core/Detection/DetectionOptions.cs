@@ -1,0 +1,51 @@
+namespace Macha.Core.Detection;
+
+/// <summary>Thresholds of the detectors, bound from the <c>Macha:Detection</c> configuration section.</summary>
+/// <remarks>
+/// A value at or above a threshold triggers it. Percentages are of the whole resource, from 0 to 100.
+/// </remarks>
+public sealed class DetectionOptions
+{
+    public const string SectionName = "Macha:Detection";
+
+    /// <summary>Share of a filesystem's space in use, as df computes it, that raises a warning.</summary>
+    public double DiskUsedWarningPercent { get; set; } = 85;
+
+    public double DiskUsedCriticalPercent { get; set; } = 95;
+
+    public double InodeUsedWarningPercent { get; set; } = 85;
+
+    public double InodeUsedCriticalPercent { get; set; } = 95;
+
+    /// <summary>Share of memory in use, counting MemAvailable as free, that raises a warning.</summary>
+    public double MemoryUsedWarningPercent { get; set; } = 90;
+
+    public double MemoryUsedCriticalPercent { get; set; } = 97;
+
+    public double SwapUsedWarningPercent { get; set; } = 50;
+
+    public double SwapUsedCriticalPercent { get; set; } = 90;
+
+    /// <summary>Five-minute load average divided by the number of logical CPUs that raises a warning.</summary>
+    public double LoadPerCoreWarning { get; set; } = 2.0;
+
+    public double LoadPerCoreCritical { get; set; } = 4.0;
+
+    /// <summary>Busy share of all CPUs since the previous cycle that raises a warning. There is no critical level.</summary>
+    public double CpuUsedWarningPercent { get; set; } = 95;
+
+    /// <summary>Journal errors from one unit, or one syslog identifier when there is no unit, in one cycle that make a burst.</summary>
+    public int JournalErrorBurstCount { get; set; } = 20;
+
+    /// <summary>Uptime below which the host counts as recently rebooted. Zero leaves only the boot id check.</summary>
+    public TimeSpan RecentRebootWindow { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Mount points starting with one of these are never checked. The default skips per-login tmpfs.
+    /// The configuration binder appends configured entries to the default instead of replacing it.
+    /// </summary>
+    public List<string> IgnoredMountPointPrefixes { get; set; } = ["/run/user/"];
+
+    /// <summary>Full unit names, such as "foo.service", whose failure is never reported.</summary>
+    public List<string> IgnoredUnits { get; set; } = [];
+}
