@@ -6,3 +6,4 @@ builder.AddMacha();
 var app = builder.Build();
 app.UseMacha();
 await app.RunAsync();
+public partial class Program;
