@@ -121,9 +121,14 @@ public sealed record UnitState(
 
 /// <summary>What the service manager reports.</summary>
 /// <param name="SystemState">Output of <c>systemctl is-system-running</c>: running, degraded, and so on.</param>
+/// <param name="UnitListFromTable">
+/// True when systemctl printed its table although JSON was requested, as systemd older than about
+/// version 246 does. This is a capability of the host, not a fault.
+/// </param>
 public sealed record SystemdSection(
     IReadOnlyList<UnitState> FailedUnits,
-    string? SystemState);
+    string? SystemState,
+    bool UnitListFromTable = false);
 
 /// <summary>Journal entries of priority err and worse, grouped by unit and identifier.</summary>
 public sealed record JournalErrorGroup(
@@ -137,10 +142,14 @@ public sealed record JournalErrorGroup(
 
 /// <summary>Journal errors since the previous cycle.</summary>
 /// <param name="Cursor">Cursor of the last entry read; the next cycle starts after it.</param>
+/// <param name="SkippedLines">Output lines that were not journal entries and were left out.</param>
+/// <param name="MoreAvailable">True when the entry limit or the output cap was reached; the next cycle reads on from <see cref="Cursor"/>.</param>
 public sealed record JournalSection(
     IReadOnlyList<JournalErrorGroup> Groups,
     int TotalEntries,
-    string? Cursor);
+    string? Cursor,
+    int SkippedLines = 0,
+    bool MoreAvailable = false);
 
 /// <summary>The result of resolving one name or reaching one target.</summary>
 public sealed record NetworkCheck(
@@ -158,8 +167,11 @@ public enum NetworkCheckOutcome
 }
 
 /// <summary>Routing and name resolution.</summary>
+/// <param name="InterfacesUp">Interfaces other than loopback whose link is up.</param>
+/// <param name="DefaultRouteInterfaces">Interfaces that carry an IPv4 or IPv6 default route; null when the routing tables could not be read.</param>
 public sealed record NetworkSection(
     bool HasDefaultRoute,
     IReadOnlyList<string> InterfacesUp,
     IReadOnlyList<NetworkCheck> DnsChecks,
-    IReadOnlyList<NetworkCheck> ReachabilityChecks);
+    IReadOnlyList<NetworkCheck> ReachabilityChecks,
+    IReadOnlyList<string>? DefaultRouteInterfaces = null);

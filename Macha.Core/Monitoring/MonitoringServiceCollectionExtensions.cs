@@ -13,6 +13,9 @@ public static class MonitoringServiceCollectionExtensions
         services.AddSingleton<ICollector, MemoryCollector>();
         services.AddSingleton<ICollector, BootCollector>();
         services.AddSingleton<ICollector, DiskCollector>();
+        services.AddSingleton<ICollector, SystemdCollector>();
+        services.AddSingleton<ICollector, JournalCollector>();
+        services.AddSingleton<ICollector, NetworkCollector>();
         return services;
     }
 }
