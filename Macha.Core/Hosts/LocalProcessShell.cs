@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
@@ -11,6 +12,10 @@ internal sealed partial class LocalProcessShell : IHostShell
     // A process stuck in uninterruptible sleep (a dead NFS mount) survives SIGKILL until the kernel
     // lets go. After killing, wait this long for it to exit, then abandon it instead of blocking.
     private static readonly TimeSpan KillGracePeriod = TimeSpan.FromSeconds(2);
+
+    // Commands whose process survived its kill, by display text. A df stuck on a dead mount stays
+    // stuck, so starting it again every cycle would only pile up unkillable processes.
+    private readonly ConcurrentDictionary<string, Process> _stuck = new(StringComparer.Ordinal);
 
     private readonly ILogger<LocalProcessShell> _logger;
     private readonly TimeProvider _timeProvider;
@@ -28,6 +33,17 @@ internal sealed partial class LocalProcessShell : IHostShell
     public async Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        if (StillStuck(request) is { } stuckProcessId)
+        {
+            return new CommandResult(
+                CommandStatus.TimedOut,
+                null,
+                "",
+                "",
+                TimeSpan.Zero,
+                FailureReason: $"its previous run (PID {stuckProcessId}) is still stuck after being killed, so no new one was started");
+        }
 
         var startInfo = new ProcessStartInfo(request.Program)
         {
@@ -50,7 +66,22 @@ internal sealed partial class LocalProcessShell : IHostShell
         startInfo.Environment["PAGER"] = "cat";
 
         var started = _timeProvider.GetTimestamp();
-        using var process = new Process { StartInfo = startInfo };
+        var process = new Process { StartInfo = startInfo };
+        try
+        {
+            return await RunProcessAsync(process, request, started, cancellationToken);
+        }
+        finally
+        {
+            if (!_stuck.TryGetValue(request.DisplayText, out var stuck) || !ReferenceEquals(stuck, process))
+            {
+                process.Dispose();
+            }
+        }
+    }
+
+    private async Task<CommandResult> RunProcessAsync(Process process, CommandRequest request, long started, CancellationToken cancellationToken)
+    {
         try
         {
             process.Start();
@@ -86,7 +117,13 @@ internal sealed partial class LocalProcessShell : IHostShell
         }
         catch (OperationCanceledException)
         {
-            await KillAsync(process, request);
+            var exited = await KillAsync(process, request);
+            if (!exited)
+            {
+                // Keep the process object alive (not disposed) so the next run can ask whether it exited.
+                _stuck[request.DisplayText] = process;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             var partial = stdoutTask.IsCompletedSuccessfully ? stdoutTask.Result.Text : string.Empty;
             return new CommandResult(
@@ -127,7 +164,29 @@ internal sealed partial class LocalProcessShell : IHostShell
         }
     }
 
-    private async Task KillAsync(Process process, CommandRequest request)
+    /// <summary>Returns the PID of this command's earlier run if it survived its kill and still runs.</summary>
+    private int? StillStuck(CommandRequest request)
+    {
+        if (!_stuck.TryGetValue(request.DisplayText, out var process))
+        {
+            return null;
+        }
+
+        if (!process.HasExited)
+        {
+            return process.Id;
+        }
+
+        if (_stuck.TryRemove(new KeyValuePair<string, Process>(request.DisplayText, process)))
+        {
+            process.Dispose();
+        }
+
+        return null;
+    }
+
+    /// <summary>Kills the process tree and returns whether the process exited within the grace period.</summary>
+    private async Task<bool> KillAsync(Process process, CommandRequest request)
     {
         try
         {
@@ -136,17 +195,19 @@ internal sealed partial class LocalProcessShell : IHostShell
         catch (InvalidOperationException)
         {
             // The process exited between the timeout and the kill.
-            return;
+            return true;
         }
 
         using var grace = new CancellationTokenSource(KillGracePeriod, _timeProvider);
         try
         {
             await process.WaitForExitAsync(grace.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             LogProcessSurvivedKill(request.Program, process.Id);
+            return false;
         }
     }
 

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Macha.Core.Hosts;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Macha.Tests.Hosts;
+
+public sealed class LocalProcessShellTests
+{
+    private readonly LocalProcessShell _shell = new("local", NullLogger<LocalProcessShell>.Instance, TimeProvider.System);
+
+    [Fact]
+    public async Task RunAsync_ArgumentsWithShellCharacters_ArePassedVerbatim()
+    {
+        string[] arguments = ["a b", "it's", "\"quoted\"", "$HOME", "; rm -rf /", "back\\slash", "dev-disk-by\\x2duuid.device"];
+        var request = CommandRequest.Create("printf", ["%s\\n", .. arguments]);
+
+        var result = await _shell.RunAsync(request);
+
+        Assert.Equal(CommandStatus.Exited, result.Status);
+        Assert.Equal(arguments, result.StandardOutput.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public async Task RunAsync_Always_SetsCLocale()
+    {
+        var result = await _shell.RunAsync(CommandRequest.Create("env"));
+
+        var variables = result.StandardOutput.Split('\n');
+        Assert.Contains("LC_ALL=C", variables);
+        Assert.Contains("LANG=C", variables);
+    }
+
+    [Fact]
+    public async Task RunAsync_NonZeroExit_ReportsCodeAndStandardError()
+    {
+        var result = await _shell.RunAsync(CommandRequest.Create("ls", "/no/such/directory"));
+
+        Assert.Equal(CommandStatus.Exited, result.Status);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.False(result.Succeeded);
+        Assert.Contains("No such file or directory", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("exited with code", result.Describe("ls /no/such/directory"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_MissingProgram_ReturnsNotFound()
+    {
+        var result = await _shell.RunAsync(CommandRequest.Create("macha-no-such-program"));
+
+        Assert.Equal(CommandStatus.NotFound, result.Status);
+        Assert.Null(result.ExitCode);
+    }
+
+    [Fact]
+    public async Task RunAsync_CommandOutlivesTimeout_IsKilledAndReported()
+    {
+        var request = CommandRequest.Create("sleep", "30").WithTimeout(TimeSpan.FromMilliseconds(300));
+        var watch = Stopwatch.StartNew();
+
+        var result = await _shell.RunAsync(request);
+
+        Assert.Equal(CommandStatus.TimedOut, result.Status);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.Contains("timed out", result.Describe(request.DisplayText), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ChildOfTimedOutCommand_IsKilledToo()
+    {
+        var marker = $"macha-test-{Guid.NewGuid():N}";
+        var request = CommandRequest.Create("sh", "-c", $"sleep 30 & echo $! > /tmp/{marker}; wait").WithTimeout(TimeSpan.FromMilliseconds(500));
+
+        await _shell.RunAsync(request);
+
+        var childId = int.Parse(await File.ReadAllTextAsync($"/tmp/{marker}"), System.Globalization.CultureInfo.InvariantCulture);
+        File.Delete($"/tmp/{marker}");
+        await Task.Delay(200);
+        Assert.False(IsRunning(childId), $"child {childId} still runs");
+    }
+
+    [Fact]
+    public async Task RunAsync_OutputBeyondCap_IsTruncatedAndFlagged()
+    {
+        var request = new CommandRequest("head", ["-c", "300000", "/dev/zero"], TimeSpan.FromSeconds(10), 65536);
+
+        var result = await _shell.RunAsync(request);
+
+        Assert.Equal(CommandStatus.Exited, result.Status);
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.OutputTruncated);
+        Assert.Equal(65536, result.StandardOutput.Length);
+    }
+
+    [Fact]
+    public async Task RunAsync_StandardInput_IsClosedSoPromptsDoNotHang()
+    {
+        var request = CommandRequest.Create("cat").WithTimeout(TimeSpan.FromSeconds(5));
+
+        var result = await _shell.RunAsync(request);
+
+        Assert.Equal(CommandStatus.Exited, result.Status);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task ReadFileAsync_ProcFile_ReadsContentDespiteZeroSize()
+    {
+        var result = await _shell.ReadFileAsync("/proc/meminfo", 65536);
+
+        Assert.True(result.Exists);
+        Assert.StartsWith("MemTotal:", result.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadFileAsync_MissingFile_ReturnsMissingWithReason()
+    {
+        var result = await _shell.ReadFileAsync("/no/such/file", 1024);
+
+        Assert.False(result.Exists);
+        Assert.Empty(result.Content);
+        Assert.False(string.IsNullOrEmpty(result.Error));
+    }
+
+    [Fact]
+    public async Task ReadFileAsync_LargerThanLimit_ReadsOnlyTheLimit()
+    {
+        var result = await _shell.ReadFileAsync("/proc/self/maps", 100);
+
+        Assert.Equal(100, result.Content.Length);
+    }
+
+    /// <summary>Returns whether the process exists and is not a zombie waiting to be reaped.</summary>
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{processId}/stat");
+            return !stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
