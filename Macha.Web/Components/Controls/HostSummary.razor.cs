@@ -52,7 +52,25 @@ public sealed partial class HostSummary
         _ => "ok",
     };
 
-    private string? NetworkDetail() => Snapshot.Network is { } network
-        ? $"{network.InterfacesUp.Count} interfaces up, {network.DnsChecks.Count + network.ReachabilityChecks.Count} checks"
-        : null;
+    private string? NetworkDetail()
+    {
+        if (Snapshot.Network is not { } network)
+        {
+            return MissingDetail("network");
+        }
+
+        var interfaces = network.InterfacesUp.Count == 1 ? "1 interface up" : $"{network.InterfacesUp.Count} interfaces up";
+        var checks = network.DnsChecks.Count + network.ReachabilityChecks.Count;
+        return checks == 1 ? $"{interfaces}, 1 check" : $"{interfaces}, {checks} checks";
+    }
+
+    /// <summary>Says why a section is empty, from its collector's status, so "n/a" never looks like health.</summary>
+    private string MissingDetail(string collectorName) => Snapshot.StatusOf(collectorName) switch
+    {
+        null => "not collected",
+        { State: CollectorState.Unavailable } => "unavailable on this host",
+        { State: CollectorState.TimedOut } => "timed out; see Collectors",
+        { State: CollectorState.Failed } => "failed; see Collectors",
+        _ => "no data",
+    };
 }
