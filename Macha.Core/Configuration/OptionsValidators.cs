@@ -1,5 +1,6 @@
 using Macha.Core.Cycle;
 using Macha.Core.Monitoring;
+using Macha.Core.Monitoring.Parsers;
 using Microsoft.Extensions.Options;
 
 namespace Macha.Core.Configuration;
@@ -34,11 +35,37 @@ internal sealed class MachaOptionsValidator : IValidateOptions<MachaOptions>
     }
 }
 
-internal sealed class MonitoringOptionsValidator : IValidateOptions<MonitoringOptions>
+/// <summary>Checks the monitoring settings, including that each named collector exists.</summary>
+internal sealed class MonitoringOptionsValidator(IEnumerable<ICollector> collectors) : IValidateOptions<MonitoringOptions>
 {
     public ValidateOptionsResult Validate(string? name, MonitoringOptions options)
     {
         var errors = new List<string>();
+        var known = collectors.Select(collector => collector.Name).ToList();
+        foreach (var disabled in options.DisabledCollectors)
+        {
+            if (!known.Contains(disabled, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"Macha:Monitoring:DisabledCollectors names '{disabled}', which is not a collector; use one of: {string.Join(", ", known)}.");
+            }
+        }
+
+        for (var i = 0; i < options.DnsNames.Count; i++)
+        {
+            if (!NetworkTarget.IsValidHost(options.DnsNames[i]))
+            {
+                errors.Add($"Macha:Monitoring:DnsNames:{i} is not a valid host name ('{CollectorStatus.Excerpt(options.DnsNames[i])}'); use letters, digits, '.', '-' and '_'.");
+            }
+        }
+
+        for (var i = 0; i < options.ReachabilityTargets.Count; i++)
+        {
+            if (!NetworkTarget.TryParse(options.ReachabilityTargets[i], out _, out var targetError))
+            {
+                errors.Add($"Macha:Monitoring:ReachabilityTargets:{i} is invalid: {targetError}. Use \"host\", \"host:port\" or \"[IPv6]:port\".");
+            }
+        }
+
         if (options.CommandTimeout <= TimeSpan.Zero || options.CommandTimeout > options.CollectorTimeout)
         {
             errors.Add($"Macha:Monitoring:CommandTimeout must be positive and at most Macha:Monitoring:CollectorTimeout ({options.CollectorTimeout}); got {options.CommandTimeout}.");

@@ -26,6 +26,9 @@ public sealed class MonitoringOptions
     /// <summary>Host names to resolve in the network check; empty by default, so a fresh install contacts nothing.</summary>
     public List<string> DnsNames { get; set; } = [];
 
-    /// <summary>"host:port" targets to connect to in the network check; empty by default.</summary>
+    /// <summary>
+    /// Targets of the network check: "host" is pinged, "host:port" gets a TCP connection. Empty by
+    /// default, so a fresh install contacts nothing.
+    /// </summary>
     public List<string> ReachabilityTargets { get; set; } = [];
 }
