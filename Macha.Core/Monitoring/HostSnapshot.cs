@@ -112,12 +112,14 @@ public sealed record FilesystemUsage(
 
 /// <summary>One systemd unit as <c>systemctl list-units</c> reports it.</summary>
 /// <param name="Description">Null when the unit has no Description= and systemd printed its name instead.</param>
+/// <param name="Failure">Properties of a failed unit from <c>systemctl show</c>; null for other units or when they could not be read.</param>
 public sealed record UnitState(
     string Name,
     string Load,
     string Active,
     string Sub,
-    string? Description);
+    string? Description,
+    UnitFailureDetails? Failure = null);
 
 /// <summary>What the service manager reports.</summary>
 /// <param name="SystemState">Output of <c>systemctl is-system-running</c>: running, degraded, and so on.</param>
@@ -125,10 +127,17 @@ public sealed record UnitState(
 /// True when systemctl printed its table although JSON was requested, as systemd older than about
 /// version 246 does. This is a capability of the host, not a fault.
 /// </param>
+/// <param name="TransitioningUnits">Units still activating or deactivating; null when they could not be read.</param>
+/// <param name="ServiceRestarts">
+/// Services that systemd restarted automatically at least once since boot; a service not listed has
+/// not restarted. Null when the restart counts could not be read.
+/// </param>
 public sealed record SystemdSection(
     IReadOnlyList<UnitState> FailedUnits,
     string? SystemState,
-    bool UnitListFromTable = false);
+    bool UnitListFromTable = false,
+    IReadOnlyList<TransitioningUnit>? TransitioningUnits = null,
+    IReadOnlyList<ServiceRestarts>? ServiceRestarts = null);
 
 /// <summary>Journal entries of priority err and worse, grouped by unit and identifier.</summary>
 public sealed record JournalErrorGroup(

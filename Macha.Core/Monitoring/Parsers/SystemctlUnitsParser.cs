@@ -13,14 +13,6 @@ namespace Macha.Core.Monitoring.Parsers;
 /// </remarks>
 internal static class SystemctlUnitsParser
 {
-    // Unit types from systemd.unit(5). A table row whose first field has none of these suffixes is
-    // a footer, a legend or someone else's text, never a unit.
-    private static readonly string[] UnitSuffixes =
-    [
-        ".service", ".socket", ".device", ".mount", ".automount", ".swap",
-        ".target", ".path", ".timer", ".slice", ".scope",
-    ];
-
     // systemd prints U+25CF before a failed unit, and "*" when the locale is not UTF-8 (LC_ALL=C).
     private static readonly string[] StatusMarkers = ["\u25CF", "*"];
 
@@ -164,17 +156,14 @@ internal static class SystemctlUnitsParser
         }
 
         var (name, load, active, sub) = (fields[0], fields[1], fields[2], fields[3]);
-        if (!HasUnitSuffix(name) || !IsStateWord(load) || !IsStateWord(active) || !IsStateWord(sub))
+        // A first field without a unit type suffix is a footer, a legend or someone else's text, never a unit.
+        if (!SystemdUnitName.HasUnitSuffix(name) || !IsStateWord(load) || !IsStateWord(active) || !IsStateWord(sub))
         {
             return null;
         }
 
         return new UnitState(name, load, active, sub, MeaningfulDescription(name, rest));
     }
-
-    private static bool HasUnitSuffix(string name) =>
-        UnitSuffixes.Any(suffix => name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal))
-        || name == "-.mount";
 
     private static bool IsStateWord(string value) =>
         value.Length > 0 && value.All(c => c is (>= 'a' and <= 'z') or '-');
