@@ -48,4 +48,16 @@ public sealed class DetectionOptions
 
     /// <summary>Full unit names, such as "foo.service", whose failure is never reported.</summary>
     public List<string> IgnoredUnits { get; set; } = [];
+
+    /// <summary>Time a unit may stay activating or deactivating before it is reported as stuck.</summary>
+    public TimeSpan UnitActivatingTooLong { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Automatic restarts of one service between two cycles of the same boot that make it flapping.</summary>
+    public int UnitRestartBurstCount { get; set; } = 3;
+
+    /// <summary>
+    /// Time after boot within which a failed unit counts as failed during boot, and its FailedUnit
+    /// finding reports that. Zero turns the label off.
+    /// </summary>
+    public TimeSpan UnitFailedDuringBootWindow { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -45,6 +45,21 @@ internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOpti
             failures.Add($"{Prefix}{nameof(DetectionOptions.RecentRebootWindow)} must not be negative; got {options.RecentRebootWindow}.");
         }
 
+        if (options.UnitActivatingTooLong <= TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}{nameof(DetectionOptions.UnitActivatingTooLong)} must be greater than zero; got {options.UnitActivatingTooLong}.");
+        }
+
+        if (options.UnitRestartBurstCount < 1)
+        {
+            failures.Add($"{Prefix}{nameof(DetectionOptions.UnitRestartBurstCount)} must be at least 1; got {options.UnitRestartBurstCount}.");
+        }
+
+        if (options.UnitFailedDuringBootWindow < TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}{nameof(DetectionOptions.UnitFailedDuringBootWindow)} must not be negative; got {options.UnitFailedDuringBootWindow}.");
+        }
+
         // An empty prefix matches every mount point and would silently switch the disk checks off.
         if (options.IgnoredMountPointPrefixes.Any(string.IsNullOrWhiteSpace))
         {

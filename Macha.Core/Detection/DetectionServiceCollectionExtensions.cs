@@ -26,6 +26,8 @@ public static class DetectionServiceCollectionExtensions
         // Detectors keep no state between cycles and read thresholds from IOptionsMonitor on every call,
         // so singletons pick up reloaded configuration.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, FailedUnitDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, UnitActivatingDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, UnitFlappingDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, DiskDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, MemoryDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, LoadDetector>());

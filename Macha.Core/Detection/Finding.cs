@@ -27,6 +27,8 @@ public enum FindingKind
     NoDefaultRoute,
     RecentReboot,
     CollectorFailed,
+    UnitActivatingTooLong,
+    UnitFlapping,
 }
 
 /// <summary>One problem a detector found on one host in one cycle.</summary>

@@ -160,4 +160,47 @@ public sealed class DetectionOptionsValidatorTests
 
         Assert.Equal(3, result.Failures!.Count());
     }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(-60, false)]
+    [InlineData(1, true)]
+    public void Validate_UnitActivatingTooLong_RequiresPositive(int seconds, bool expected)
+    {
+        var result = _validator.Validate(null, new DetectionOptions { UnitActivatingTooLong = TimeSpan.FromSeconds(seconds) });
+
+        Assert.Equal(expected, result.Succeeded);
+        if (!expected)
+        {
+            Assert.StartsWith("Macha:Detection:UnitActivatingTooLong must be greater than zero; got ", Assert.Single(result.Failures!), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    public void Validate_UnitRestartBurstCount_RequiresAtLeastOne(int count, bool expected)
+    {
+        var result = _validator.Validate(null, new DetectionOptions { UnitRestartBurstCount = count });
+
+        Assert.Equal(expected, result.Succeeded);
+        if (!expected)
+        {
+            Assert.Equal("Macha:Detection:UnitRestartBurstCount must be at least 1; got 0.", Assert.Single(result.Failures!));
+        }
+    }
+
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    public void Validate_UnitFailedDuringBootWindow_RejectsNegative(int seconds, bool expected)
+    {
+        var result = _validator.Validate(null, new DetectionOptions { UnitFailedDuringBootWindow = TimeSpan.FromSeconds(seconds) });
+
+        Assert.Equal(expected, result.Succeeded);
+        if (!expected)
+        {
+            Assert.Equal("Macha:Detection:UnitFailedDuringBootWindow must not be negative; got -00:00:01.", Assert.Single(result.Failures!));
+        }
+    }
 }

@@ -26,6 +26,8 @@ internal sealed class SnapshotBuilder
     ];
 
     private readonly List<UnitState> _failedUnits = [];
+    private readonly List<TransitioningUnit> _transitioningUnits = [];
+    private readonly List<ServiceRestarts> _serviceRestarts = [];
     private readonly List<CollectorStatus> _collectors = CollectorNames.Select(name => new CollectorStatus(name, CollectorState.Ok, null, 12.5)).ToList();
 
     // A healthy host still logs the odd error, and two are well below the burst threshold.
@@ -97,6 +99,18 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    public SnapshotBuilder WithTransitioningUnit(TransitioningUnit unit)
+    {
+        _transitioningUnits.Add(unit);
+        return this;
+    }
+
+    public SnapshotBuilder WithServiceRestarts(ServiceRestarts service)
+    {
+        _serviceRestarts.Add(service);
+        return this;
+    }
+
     public SnapshotBuilder WithoutSystemd()
     {
         _hasSystemd = false;
@@ -132,7 +146,13 @@ internal sealed class SnapshotBuilder
         Memory = _memory,
         Boot = _boot,
         Filesystems = _hasFilesystems ? _filesystems.ToList() : null,
-        Systemd = _hasSystemd ? new SystemdSection(_failedUnits.ToList(), _failedUnits.Count == 0 ? "running" : "degraded") : null,
+        Systemd = _hasSystemd
+            ? new SystemdSection(
+                _failedUnits.ToList(),
+                _failedUnits.Count == 0 ? "running" : "degraded",
+                TransitioningUnits: _transitioningUnits.ToList(),
+                ServiceRestarts: _serviceRestarts.ToList())
+            : null,
         Journal = _hasJournal ? new JournalSection(_journalGroups.ToList(), _journalGroups.Sum(group => group.Count), "s=cursor") : null,
         Network = _network,
         Collectors = _collectors.ToList(),
