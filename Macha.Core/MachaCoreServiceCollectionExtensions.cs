@@ -2,6 +2,7 @@ using Macha.Core.Configuration;
 using Macha.Core.Cycle;
 using Macha.Core.Detection;
 using Macha.Core.Hosts;
+using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
 using Microsoft.Data.Sqlite;
@@ -24,6 +25,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddValidatedOptions<MachaOptions, MachaOptionsValidator>(configuration, MachaOptions.SectionName);
         services.AddValidatedOptions<MonitoringOptions, MonitoringOptionsValidator>(configuration, MonitoringOptions.SectionName);
         services.AddValidatedOptions<CycleOptions, CycleOptionsValidator>(configuration, CycleOptions.SectionName);
+        services.AddValidatedOptions<IncidentOptions, IncidentOptionsValidator>(configuration, IncidentOptions.SectionName);
 
         services.AddSingleton(provider => new LocalProcessShell(
             provider.GetRequiredService<IOptions<MachaOptions>>().Value.ResolveLocalHostName(),
@@ -36,6 +38,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddMachaStorage();
 
         services.AddSingleton<SnapshotCollector>();
+        services.AddSingleton<IncidentTracker>();
         services.AddSingleton<CycleEvents>();
         services.AddSingleton<HealthCycle>();
         return services;

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
 
@@ -19,7 +20,8 @@ public sealed record CycleStarted(
 public sealed record CollectorFinished(Guid RunId, DateTimeOffset At, string HostName, CollectorStatus Status)
     : CycleEvent(RunId, At);
 
-public sealed record HostFinished(Guid RunId, DateTimeOffset At, string HostName, int FindingCount)
+/// <param name="IncidentChanges">Incidents of the host that opened, reopened, changed severity or resolved.</param>
+public sealed record HostFinished(Guid RunId, DateTimeOffset At, string HostName, int FindingCount, IReadOnlyList<IncidentChange> IncidentChanges)
     : CycleEvent(RunId, At);
 
 public sealed record CycleFinished(Guid RunId, DateTimeOffset At, CycleState State, int FindingCount, double DurationMs)

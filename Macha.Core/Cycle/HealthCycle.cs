@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Macha.Core.Detection;
 using Macha.Core.Hosts;
+using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,7 @@ internal sealed partial class HealthCycle : IDisposable
     private readonly IHostInventory _inventory;
     private readonly SnapshotCollector _collector;
     private readonly DetectionEngine _detection;
+    private readonly IncidentTracker _incidents;
     private readonly IDbContextFactory<MachaDbContext> _databases;
     private readonly SnapshotFileStore _snapshotFiles;
     private readonly RetentionService _retention;
@@ -34,6 +36,7 @@ internal sealed partial class HealthCycle : IDisposable
         IHostInventory inventory,
         SnapshotCollector collector,
         DetectionEngine detection,
+        IncidentTracker incidents,
         IDbContextFactory<MachaDbContext> databases,
         SnapshotFileStore snapshotFiles,
         RetentionService retention,
@@ -45,6 +48,7 @@ internal sealed partial class HealthCycle : IDisposable
         _inventory = inventory;
         _collector = collector;
         _detection = detection;
+        _incidents = incidents;
         _databases = databases;
         _snapshotFiles = snapshotFiles;
         _retention = retention;
@@ -191,7 +195,7 @@ internal sealed partial class HealthCycle : IDisposable
             cancellationToken);
 
         var findings = _detection.Detect(snapshot, previous);
-        await RecordAsync(runId, snapshot, findings, cancellationToken);
+        var changes = await RecordAsync(runId, snapshot, findings, cancellationToken);
         _previousByHost[shell.HostName] = snapshot;
 
         try
@@ -204,7 +208,7 @@ internal sealed partial class HealthCycle : IDisposable
         }
 
         LogHostChecked(shell.HostName, findings.Count);
-        _events.Publish(new HostFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, findings.Count));
+        _events.Publish(new HostFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, findings.Count, changes));
         return (snapshot, findings.Count);
     }
 
@@ -226,9 +230,12 @@ internal sealed partial class HealthCycle : IDisposable
         return json is null ? null : SnapshotJson.Deserialize(json);
     }
 
-    private async Task RecordAsync(Guid runId, HostSnapshot snapshot, IReadOnlyList<Finding> findings, CancellationToken cancellationToken)
+    /// <summary>Stores the snapshot and its findings and updates the host's incidents, in one transaction.</summary>
+    private async Task<IReadOnlyList<IncidentChange>> RecordAsync(
+        Guid runId, HostSnapshot snapshot, IReadOnlyList<Finding> findings, CancellationToken cancellationToken)
     {
         await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var snapshotRecord = new SnapshotRecord
         {
             CycleRunId = runId,
@@ -256,7 +263,10 @@ internal sealed partial class HealthCycle : IDisposable
             });
         }
 
+        var changes = await _incidents.TrackAsync(db, snapshot, findings, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return changes;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Health cycle {RunId} started ({CycleTrigger}) for {HostCount} hosts")]

@@ -1,3 +1,4 @@
+using Macha.Core.Incidents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -11,6 +12,8 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
 
     public DbSet<FindingRecord> Findings => Set<FindingRecord>();
 
+    public DbSet<IncidentRecord> Incidents => Set<IncidentRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -20,6 +23,7 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
         configurationBuilder.Properties<CycleTrigger>().HaveConversion<string>();
         configurationBuilder.Properties<CycleState>().HaveConversion<string>();
+        configurationBuilder.Properties<IncidentState>().HaveConversion<string>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -46,6 +50,14 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
             finding.HasIndex(f => new { f.HostName, f.DetectedAt });
             finding.HasIndex(f => f.Fingerprint);
             finding.HasIndex(f => f.CycleRunId);
+        });
+
+        modelBuilder.Entity<IncidentRecord>(incident =>
+        {
+            incident.ToTable("Incidents");
+            incident.HasIndex(i => new { i.HostName, i.State });
+            incident.HasIndex(i => i.Fingerprint);
+            incident.HasIndex(i => i.ChangedAt);
         });
     }
 

@@ -1,4 +1,5 @@
 using Macha.Core.Configuration;
+using Macha.Core.Incidents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,11 @@ internal sealed partial class RetentionService
             var findings = await db.Findings.Where(f => f.DetectedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
             var snapshots = await db.Snapshots.Where(s => s.TakenAt < cutoff).ExecuteDeleteAsync(cancellationToken);
             var runs = await db.CycleRuns.Where(r => r.RequestedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+
+            // Open incidents stay however old they are; only resolved ones age out.
+            await db.Incidents
+                .Where(i => i.State == IncidentState.Resolved && i.ResolvedAt < cutoff)
+                .ExecuteDeleteAsync(cancellationToken);
 
             var files = hostNames.Sum(_snapshotFiles.ApplyRetention);
             if (findings + snapshots + runs + files > 0)

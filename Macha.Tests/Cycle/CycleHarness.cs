@@ -39,6 +39,7 @@ internal sealed class CycleHarness : IAsyncDisposable
             ["Macha:DataDirectory"] = data.Path,
             ["Macha:Monitoring:CommandTimeout"] = "00:00:01",
             ["Macha:Monitoring:CollectorTimeout"] = "00:00:01",
+            ["Macha:Monitoring:NetworkMountTimeout"] = "00:00:00.500",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -155,6 +155,43 @@ public sealed class HealthCycleTests
     }
 
     [Fact]
+    public async Task RunAsync_CollectorKeepsFailing_OpensOneIncidentThenStaysQuiet()
+    {
+        await using var harness = await CycleHarness.StartAsync([new WorkingCollector(), new ThrowingCollector()]);
+        var cycle = harness.Get<HealthCycle>();
+        var events = harness.Get<CycleEvents>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var hostEvents = new List<HostFinished>();
+        var subscription = Task.Run(async () =>
+        {
+            await foreach (var cycleEvent in events.SubscribeAsync(stop.Token))
+            {
+                if (cycleEvent is HostFinished finished)
+                {
+                    hostEvents.Add(finished);
+                }
+
+                if (hostEvents.Count == 2)
+                {
+                    return;
+                }
+            }
+        });
+        await Task.Delay(100);
+
+        await cycle.RunAsync(CycleTrigger.Scheduled);
+        await cycle.RunAsync(CycleTrigger.Scheduled);
+        await subscription;
+
+        Assert.Equal(Macha.Core.Incidents.IncidentChangeKind.Opened, Assert.Single(hostEvents[0].IncidentChanges).Kind);
+        Assert.Empty(hostEvents[1].IncidentChanges);
+        await using var db = harness.OpenDatabase();
+        var incident = await db.Incidents.SingleAsync();
+        Assert.Equal("CollectorFailed", incident.Kind);
+        Assert.Equal(2, incident.CyclesSeen);
+    }
+
+    [Fact]
     public async Task InitializeAsync_RunLeftRunning_MarksItInterrupted()
     {
         await using var harness = await CycleHarness.StartAsync([new WorkingCollector()]);
