@@ -1,3 +1,4 @@
+using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Microsoft.EntityFrameworkCore;
 
@@ -84,6 +85,39 @@ public sealed class HealthQueries
             .OrderByDescending(f => SeverityRank(f.Severity))
             .ThenByDescending(f => f.DetectedAt)
             .ToList();
+    }
+
+    /// <summary>
+    /// Returns incidents, most recently changed first. Without <paramref name="state"/>, returns the
+    /// open and ongoing ones: what needs attention now.
+    /// </summary>
+    public async Task<IReadOnlyList<IncidentRecord>> ListIncidentsAsync(
+        string? hostName,
+        IncidentState? state,
+        int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var query = db.Incidents.AsNoTracking();
+        if (!string.IsNullOrEmpty(hostName))
+        {
+            query = query.Where(i => i.HostName == hostName);
+        }
+
+        query = state is { } wanted
+            ? query.Where(i => i.State == wanted)
+            : query.Where(i => i.State != IncidentState.Resolved);
+
+        return await query
+            .OrderByDescending(i => i.ChangedAt)
+            .Take(Math.Clamp(limit, 1, MaxLimit))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<IncidentRecord?> GetIncidentAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        return await db.Incidents.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, cancellationToken);
     }
 
     public async Task<IReadOnlyList<CycleRunRecord>> ListCycleRunsAsync(int limit, CancellationToken cancellationToken = default)

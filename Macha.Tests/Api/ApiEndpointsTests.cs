@@ -130,6 +130,45 @@ public sealed class ApiEndpointsTests : IClassFixture<MachaWebFactory>
     }
 
     [Fact]
+    public async Task GetIncidents_AfterACycle_ListsOnlyUnresolvedIncidents()
+    {
+        using var client = _factory.CreateClient();
+        await RunCycleAsync(client);
+
+        var incidents = await client.GetFromJsonAsync<JsonElement>("/api/incidents");
+
+        foreach (var incident in incidents.EnumerateArray())
+        {
+            Assert.NotEqual("Resolved", incident.GetProperty("state").GetString());
+            var id = incident.GetProperty("id").GetGuid();
+            var single = await client.GetFromJsonAsync<JsonElement>($"/api/incidents/{id}");
+            Assert.Equal(incident.GetProperty("fingerprint").GetString(), single.GetProperty("fingerprint").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task GetIncidents_UnknownState_Returns400Problem()
+    {
+        using var client = _factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/api/incidents?state=burning", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("'state'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetIncident_UnknownId_Returns404Problem()
+    {
+        using var client = _factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri($"/api/incidents/{Guid.NewGuid()}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task GetHealth_AfterACycle_ReportsEachDependency()
     {
         using var client = _factory.CreateClient();

@@ -58,6 +58,9 @@ public sealed class OverviewTests : MachaBunitContext, IAsyncLifetime
         Assert.Contains("Failed", collectors, StringComparison.Ordinal);
         Assert.Contains("parser bug", collectors, StringComparison.Ordinal);
         Assert.Single(page.FindAll("[data-test=cycle-runs] tbody tr"));
+        var incidents = page.Find("[data-test=incidents]").TextContent;
+        Assert.Contains("CollectorFailed", incidents, StringComparison.Ordinal);
+        Assert.Contains("Open", incidents, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Macha.Core.Configuration;
+using Macha.Core.Incidents;
 using Macha.Core.Storage;
 using Macha.Web.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,6 +19,8 @@ internal static class ApiEndpoints
         api.MapGet("/snapshots/latest", GetLatestSnapshotAsync);
         api.MapGet("/snapshots", ListSnapshotsAsync);
         api.MapGet("/findings", ListFindingsAsync);
+        api.MapGet("/incidents", ListIncidentsAsync);
+        api.MapGet("/incidents/{id:guid}", GetIncidentAsync);
         api.MapPost("/cycles", StartCycleAsync);
         api.MapGet("/cycles", ListCyclesAsync);
         api.MapGet("/cycles/{id:guid}", GetCycleAsync);
@@ -56,6 +59,38 @@ internal static class ApiEndpoints
 
         var findings = await queries.ListFindingsAsync(host, since, limit ?? HealthQueries.MaxLimit, cancellationToken);
         return TypedResults.Ok(findings.Select(FindingResponse.From).ToList());
+    }
+
+    private static async Task<Results<Ok<List<IncidentRecord>>, ProblemHttpResult>> ListIncidentsAsync(
+        HealthQueries queries, string? host, string? state, int? limit, CancellationToken cancellationToken)
+    {
+        if (InvalidLimit(limit) is { } problem)
+        {
+            return problem;
+        }
+
+        IncidentState? wanted = null;
+        if (state is not null)
+        {
+            if (!Enum.TryParse<IncidentState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return Problems.Invalid($"The query parameter 'state' must be one of {string.Join(", ", Enum.GetNames<IncidentState>())}; got '{state}'.");
+            }
+
+            wanted = parsed;
+        }
+
+        var incidents = await queries.ListIncidentsAsync(host, wanted, limit ?? DefaultLimit, cancellationToken);
+        return TypedResults.Ok(incidents.ToList());
+    }
+
+    private static async Task<Results<Ok<IncidentRecord>, ProblemHttpResult>> GetIncidentAsync(
+        HealthQueries queries, Guid id, CancellationToken cancellationToken)
+    {
+        var incident = await queries.GetIncidentAsync(id, cancellationToken);
+        return incident is null
+            ? Problems.NotFound($"No incident with id {id} exists.")
+            : TypedResults.Ok(incident);
     }
 
     private static async Task<Accepted<CycleStartedResponse>> StartCycleAsync(ICycleLauncher launcher, CancellationToken cancellationToken)

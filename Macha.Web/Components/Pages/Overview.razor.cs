@@ -1,4 +1,5 @@
 using Macha.Core.Cycle;
+using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
 using Macha.Web.Jobs;
@@ -19,6 +20,7 @@ public sealed partial class Overview : IAsyncDisposable
     private bool _starting;
     private IReadOnlyList<HostSnapshot> _snapshots = [];
     private IReadOnlyList<FindingRecord> _findings = [];
+    private IReadOnlyList<IncidentRecord> _incidents = [];
     private IReadOnlyList<CycleRunRecord> _runs = [];
     private CycleProgress? _progress;
     private DateTimeOffset _now;
@@ -68,6 +70,7 @@ public sealed partial class Overview : IAsyncDisposable
             _snapshots = await Queries.GetLatestSnapshotsAsync(token);
             _findings = await Queries.ListFindingsAsync(null, null, HealthQueries.MaxLimit, token);
             _runs = await Queries.ListCycleRunsAsync(RecentRunCount, token);
+            _incidents = await Queries.ListIncidentsAsync(null, null, HealthQueries.MaxLimit, token);
             _now = TimeProvider.GetUtcNow();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
