@@ -32,6 +32,7 @@ public static class DetectionServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, MemoryDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, LoadDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, JournalDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, JournalEventDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NetworkDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, RebootDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, CollectorDetector>());

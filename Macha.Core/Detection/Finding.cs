@@ -29,6 +29,11 @@ public enum FindingKind
     CollectorFailed,
     UnitActivatingTooLong,
     UnitFlapping,
+    OomKill,
+    CoreDump,
+    MountFailed,
+    DiskFullError,
+    Segfault,
 }
 
 /// <summary>One problem a detector found on one host in one cycle.</summary>

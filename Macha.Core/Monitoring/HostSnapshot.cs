@@ -153,12 +153,16 @@ public sealed record JournalErrorGroup(
 /// <param name="Cursor">Cursor of the last entry read; the next cycle starts after it.</param>
 /// <param name="SkippedLines">Output lines that were not journal entries and were left out.</param>
 /// <param name="MoreAvailable">True when the entry limit or the output cap was reached; the next cycle reads on from <see cref="Cursor"/>.</param>
+/// <param name="Events">Recognized events (OOM kills, core dumps, failed mounts, disk-full errors, segfaults) at any priority; null when they were not read.</param>
+/// <param name="EventCursor">Where the next cycle's event query starts; null to start at <see cref="Cursor"/>.</param>
 public sealed record JournalSection(
     IReadOnlyList<JournalErrorGroup> Groups,
     int TotalEntries,
     string? Cursor,
     int SkippedLines = 0,
-    bool MoreAvailable = false);
+    bool MoreAvailable = false,
+    IReadOnlyList<JournalEvent>? Events = null,
+    string? EventCursor = null);
 
 /// <summary>The result of resolving one name or reaching one target.</summary>
 public sealed record NetworkCheck(

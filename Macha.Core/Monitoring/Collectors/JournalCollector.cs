@@ -6,19 +6,23 @@ namespace Macha.Core.Monitoring.Collectors;
 
 /// <summary>
 /// Reads journal entries of priority err and worse written since the previous cycle, and groups
-/// them by unit and identifier.
+/// them by unit and identifier. A second query finds known events (OOM kills, core dumps, failed
+/// mounts, disk-full errors, segfaults) at any priority from emerg to info.
 /// </summary>
 /// <remarks>
 /// The previous snapshot's cursor marks where to continue, so no entry is counted twice and none
 /// is lost between cycles. On the first cycle, or when the previous cycle has no cursor, the
 /// collector reads back <see cref="MonitoringOptions.JournalInitialLookback"/> on the host's clock.
+/// The event query keeps a cursor of its own, because it reads other entries.
 /// </remarks>
 internal sealed class JournalCollector : ICollector
 {
-    // Fields the parser reads; journalctl adds __CURSOR and __REALTIME_TIMESTAMP itself. Asking for
+    // Fields the parsers read; journalctl adds __CURSOR and __REALTIME_TIMESTAMP itself. Asking for
     // these alone makes each JSON line a fraction of its full size, so more entries fit under the
-    // output cap.
-    private const string OutputFields = "--output-fields=MESSAGE,PRIORITY,_SYSTEMD_UNIT,UNIT,SYSLOG_IDENTIFIER,_COMM";
+    // output cap. COREDUMP itself, the core image, is never asked for.
+    private const string OutputFields =
+        "--output-fields=MESSAGE,PRIORITY,_SYSTEMD_UNIT,UNIT,SYSLOG_IDENTIFIER,_COMM,_TRANSPORT,"
+        + "COREDUMP_PID,COREDUMP_COMM,COREDUMP_EXE,COREDUMP_SIGNAL_NAME,COREDUMP_UNIT";
 
     public string Name => "journal";
 
@@ -63,30 +67,66 @@ internal sealed class JournalCollector : ICollector
             }
         }
 
-        // A last line cut by the output cap is expected, not bad output: the next cycle reads that
-        // entry again because the cursor stops before it.
-        var lastLineCut = result.OutputTruncated && !parsed.MoreAvailable && !result.StandardOutput.EndsWith('\n');
-        var skippedLines = lastLineCut ? Math.Max(0, parsed.SkippedLines - 1) : parsed.SkippedLines;
+        var skippedLines = CountSkippedLines(result, parsed);
         var moreAvailable = parsed.MoreAvailable || result.OutputTruncated;
         var cursor = parsed.Entries.LastOrDefault(entry => entry.Cursor is not null)?.Cursor ?? previousCursor;
+
+        var previousEventCursor = context.Previous?.Journal?.EventCursor;
+        var events = await JournalEventQuery.RunAsync(
+            context, previousEventCursor, start, request.Arguments.Contains(OutputFields) ? OutputFields : null, cursor, cancellationToken);
+
+        // In the kernel-only fallback, events that systemd and programs log at err and worse come
+        // from the error query. The two queries read disjoint priorities, so no line counts twice.
+        var eventEntries = events.ErrorEntriesNeeded ? parsed.Entries.Concat(events.Entries) : events.Entries;
+        var recognized = eventEntries.Select(JournalEventRecognizer.Recognize).OfType<JournalEventMatch>();
 
         context.Snapshot.Journal = new JournalSection(
             JournalErrorGrouper.Group(parsed.Entries, context.Snapshot.TakenAt),
             parsed.Entries.Count,
             cursor,
-            skippedLines,
-            moreAvailable);
+            skippedLines + events.SkippedLines,
+            moreAvailable,
+            events.Failure is null ? JournalEventAggregator.Aggregate(recognized, context.Snapshot.TakenAt) : null,
+            events.Failure is null ? events.Cursor : previousEventCursor ?? previousCursor);
 
+        var problems = new List<string>();
         if (result.StandardError.Contains("not seeing messages from other users", StringComparison.Ordinal))
         {
-            return CollectorOutcome.Partial(
-                "journalctl shows only the Macha user's own entries; add that user to the systemd-journal group");
+            problems.Add("journalctl shows only the Macha user's own entries; add that user to the systemd-journal group");
         }
 
-        return skippedLines > 0
-            ? CollectorOutcome.Partial($"{skippedLines} journalctl output lines were not valid JSON entries and were skipped")
-            : CollectorOutcome.Ok();
+        if (skippedLines + events.SkippedLines > 0)
+        {
+            problems.Add($"{skippedLines + events.SkippedLines} journalctl output lines were not valid JSON entries and were skipped");
+        }
+
+        if (events.Failure is not null)
+        {
+            problems.Add("events (OOM kills, core dumps, failed mounts, disk-full errors, segfaults) were not checked: " + events.Failure);
+        }
+
+        if (problems.Count > 0)
+        {
+            return CollectorOutcome.Partial(string.Join("; ", problems.Append(events.Note).OfType<string>()));
+        }
+
+        return events.Note is null ? CollectorOutcome.Ok() : new CollectorOutcome(CollectorState.Ok, events.Note);
     }
+
+    /// <summary>
+    /// Counts lines that were not JSON entries. A last line cut by the output cap is expected, not
+    /// bad output: the next cycle reads that entry again because the cursor stops before it.
+    /// </summary>
+    internal static int CountSkippedLines(CommandResult result, JournalParseResult parsed)
+    {
+        var lastLineCut = result.OutputTruncated && !parsed.MoreAvailable && !result.StandardOutput.EndsWith('\n');
+        return lastLineCut ? Math.Max(0, parsed.SkippedLines - 1) : parsed.SkippedLines;
+    }
+
+    internal static bool IsCursorRejected(CommandResult result) =>
+        result.Status == CommandStatus.Exited
+        && result.ExitCode != 0
+        && result.StandardError.Contains("cursor", StringComparison.OrdinalIgnoreCase);
 
     private static CommandRequest BuildQuery(CollectionContext context, string start, string? outputFields)
     {
@@ -98,11 +138,6 @@ internal sealed class JournalCollector : ICollector
 
         return context.Command("journalctl", [.. arguments]);
     }
-
-    private static bool IsCursorRejected(CommandResult result) =>
-        result.Status == CommandStatus.Exited
-        && result.ExitCode != 0
-        && result.StandardError.Contains("cursor", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsOutputFieldsUnsupported(CommandResult result) =>
         result.Status == CommandStatus.Exited

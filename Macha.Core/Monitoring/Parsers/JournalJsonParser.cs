@@ -78,7 +78,10 @@ internal static class JournalJsonParser
                 Priority: ReadPriority(root),
                 Unit: ReadName(root, "_SYSTEMD_UNIT") ?? ReadName(root, "UNIT"),
                 Identifier: ReadName(root, "SYSLOG_IDENTIFIER") ?? ReadName(root, "_COMM"),
-                Message: ReadMessage(root));
+                Message: ReadMessage(root),
+                Transport: ReadName(root, "_TRANSPORT"),
+                ReferencedUnit: ReadName(root, "UNIT"),
+                CoreDump: ReadCoreDump(root));
         }
         catch (JsonException)
         {
@@ -117,6 +120,22 @@ internal static class JournalJsonParser
 
         var sanitized = LogTextSanitizer.Sanitize(value);
         return sanitized.Length == 0 ? null : sanitized;
+    }
+
+    /// <summary>Reads the COREDUMP_* fields that systemd-coredump adds; null when the entry has none of them.</summary>
+    private static CoreDumpFields? ReadCoreDump(JsonElement root)
+    {
+        var comm = ReadName(root, "COREDUMP_COMM");
+        var executable = ReadName(root, "COREDUMP_EXE");
+        var signalName = ReadName(root, "COREDUMP_SIGNAL_NAME");
+        var unit = ReadName(root, "COREDUMP_UNIT");
+        var processId = int.TryParse(ReadField(root, "COREDUMP_PID"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            ? pid
+            : (int?)null;
+
+        return comm is null && executable is null && signalName is null && unit is null && processId is null
+            ? null
+            : new CoreDumpFields(processId, comm, executable, signalName, unit);
     }
 
     private static int? ReadPriority(JsonElement root)
@@ -204,13 +223,27 @@ internal static class JournalJsonParser
 /// <param name="Priority">Syslog priority, 0 (emerg) to 7 (debug); null when missing or invalid.</param>
 /// <param name="Unit">The unit the entry came from (_SYSTEMD_UNIT), or the unit it is about (UNIT) when it came from no unit.</param>
 /// <param name="Identifier">SYSLOG_IDENTIFIER, or the process name (_COMM) when there is none.</param>
+/// <param name="Transport">_TRANSPORT, set by journald itself: "kernel" for kernel messages, which no user process can write.</param>
+/// <param name="ReferencedUnit">UNIT, the unit a message of the service manager is about.</param>
+/// <param name="CoreDump">The COREDUMP_* fields of a systemd-coredump entry.</param>
 internal sealed record JournalEntry(
     string? Cursor,
     DateTimeOffset? Timestamp,
     int? Priority,
     string? Unit,
     string? Identifier,
-    string Message);
+    string Message,
+    string? Transport = null,
+    string? ReferencedUnit = null,
+    CoreDumpFields? CoreDump = null);
+
+/// <summary>Fields systemd-coredump records about a crashed process; each is null when absent.</summary>
+internal sealed record CoreDumpFields(
+    int? ProcessId,
+    string? ProcessName,
+    string? Executable,
+    string? SignalName,
+    string? Unit);
 
 /// <summary>The entries read from one journalctl run.</summary>
 /// <param name="SkippedLines">Lines that were not JSON objects, including a last line cut by the output cap.</param>
