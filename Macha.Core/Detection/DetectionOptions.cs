@@ -60,4 +60,9 @@ public sealed class DetectionOptions
     /// finding reports that. Zero turns the label off.
     /// </summary>
     public TimeSpan UnitFailedDuringBootWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// NixOS system generations a host may keep; a count above it, not at it, raises a warning.
+    /// </summary>
+    public int NixosGenerationsWarningCount { get; set; } = 50;
 }

@@ -60,6 +60,11 @@ internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOpti
             failures.Add($"{Prefix}{nameof(DetectionOptions.UnitFailedDuringBootWindow)} must not be negative; got {options.UnitFailedDuringBootWindow}.");
         }
 
+        if (options.NixosGenerationsWarningCount < 1)
+        {
+            failures.Add($"{Prefix}{nameof(DetectionOptions.NixosGenerationsWarningCount)} must be at least 1; got {options.NixosGenerationsWarningCount}.");
+        }
+
         // An empty prefix matches every mount point and would silently switch the disk checks off.
         if (options.IgnoredMountPointPrefixes.Any(string.IsNullOrWhiteSpace))
         {

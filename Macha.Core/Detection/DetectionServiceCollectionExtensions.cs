@@ -36,6 +36,7 @@ public static class DetectionServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NetworkDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, RebootDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, CollectorDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NixosDetector>());
         services.TryAddSingleton<DetectionEngine>();
 
         return services;

@@ -34,6 +34,9 @@ public enum FindingKind
     MountFailed,
     DiskFullError,
     Segfault,
+    NixosRebootPending,
+    NixosStoreSpaceLow,
+    NixosManyGenerations,
 }
 
 /// <summary>One problem a detector found on one host in one cycle.</summary>

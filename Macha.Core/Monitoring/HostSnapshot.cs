@@ -26,6 +26,8 @@ public sealed class HostSnapshot
 
     public NetworkSection? Network { get; set; }
 
+    public NixosSection? Nixos { get; set; }
+
     public List<CollectorStatus> Collectors { get; init; } = [];
 
     public CollectorStatus? StatusOf(string collectorName) =>

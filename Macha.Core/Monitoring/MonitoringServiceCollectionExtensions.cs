@@ -16,6 +16,7 @@ public static class MonitoringServiceCollectionExtensions
         services.AddSingleton<ICollector, SystemdCollector>();
         services.AddSingleton<ICollector, JournalCollector>();
         services.AddSingleton<ICollector, NetworkCollector>();
+        services.AddSingleton<ICollector, NixosCollector>();
         return services;
     }
 }

@@ -43,6 +43,17 @@ public sealed class DetectionOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Validate_GenerationCountBelowOne_FailsNamingKey(int count)
+    {
+        var result = _validator.Validate(null, new DetectionOptions { NixosGenerationsWarningCount = count });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Equal($"Macha:Detection:NixosGenerationsWarningCount must be at least 1; got {count}.", failure);
+    }
+
+    [Theory]
     [InlineData(nameof(DetectionOptions.DiskUsedCriticalPercent), 101)]
     [InlineData(nameof(DetectionOptions.InodeUsedCriticalPercent), 84)]
     [InlineData(nameof(DetectionOptions.MemoryUsedCriticalPercent), 89.9)]
