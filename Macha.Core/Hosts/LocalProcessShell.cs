@@ -139,24 +139,26 @@ internal sealed partial class LocalProcessShell : IHostShell
     public async Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         try
         {
             // /proc files report a length of zero, so read until end of stream rather than by size.
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, useAsync: false);
-            var buffer = new byte[maxBytes];
-            var total = 0;
-            while (total < maxBytes)
+            // The buffer grows with what arrives, because most files are far smaller than the cap.
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, useAsync: false);
+            using var content = new MemoryStream();
+            var chunk = new byte[Math.Min(maxBytes, 16 * 1024)];
+            while (content.Length < maxBytes)
             {
-                var read = await stream.ReadAsync(buffer.AsMemory(total, maxBytes - total), cancellationToken);
+                var read = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, maxBytes - content.Length)), cancellationToken);
                 if (read == 0)
                 {
                     break;
                 }
 
-                total += read;
+                content.Write(chunk, 0, read);
             }
 
-            return new FileReadResult(true, Encoding.UTF8.GetString(buffer, 0, total));
+            return new FileReadResult(true, Encoding.UTF8.GetString(content.GetBuffer(), 0, (int)content.Length));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
