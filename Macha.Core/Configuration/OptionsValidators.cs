@@ -71,6 +71,11 @@ internal sealed class MonitoringOptionsValidator(IEnumerable<ICollector> collect
             errors.Add($"Macha:Monitoring:CommandTimeout must be positive and at most Macha:Monitoring:CollectorTimeout ({options.CollectorTimeout}); got {options.CommandTimeout}.");
         }
 
+        if (options.NetworkMountTimeout <= TimeSpan.Zero || options.NetworkMountTimeout > options.CollectorTimeout)
+        {
+            errors.Add($"Macha:Monitoring:NetworkMountTimeout must be positive and at most Macha:Monitoring:CollectorTimeout ({options.CollectorTimeout}); got {options.NetworkMountTimeout}.");
+        }
+
         if (options.CollectorTimeout > TimeSpan.FromMinutes(10))
         {
             errors.Add($"Macha:Monitoring:CollectorTimeout must be at most 00:10:00; got {options.CollectorTimeout}.");

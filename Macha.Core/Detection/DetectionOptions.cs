@@ -34,6 +34,31 @@ public sealed class DetectionOptions
     /// <summary>Busy share of all CPUs since the previous cycle that raises a warning. There is no critical level.</summary>
     public double CpuUsedWarningPercent { get; set; } = 95;
 
+    /// <summary>
+    /// Share of the last minute in which at least one runnable task waited for a CPU (PSI cpu "some"
+    /// avg60) that raises a warning. There is no critical level.
+    /// </summary>
+    public double CpuPressureSomeAvg60WarningPercent { get; set; } = 50;
+
+    /// <summary>
+    /// Share of the last minute in which all non-idle tasks were stalled on memory at once (PSI memory
+    /// "full" avg60, time lost to reclaim and swap-in) that raises a warning.
+    /// </summary>
+    public double MemoryPressureFullAvg60WarningPercent { get; set; } = 10;
+
+    public double MemoryPressureFullAvg60CriticalPercent { get; set; } = 30;
+
+    /// <summary>
+    /// Share of the last minute in which all non-idle tasks were stalled on I/O at once (PSI io "full"
+    /// avg60) that raises a warning.
+    /// </summary>
+    public double IoPressureFullAvg60WarningPercent { get; set; } = 20;
+
+    public double IoPressureFullAvg60CriticalPercent { get; set; } = 50;
+
+    /// <summary>Processes in uninterruptible sleep (state D) at the moment of the check that raise a warning.</summary>
+    public int UninterruptibleProcessWarningCount { get; set; } = 5;
+
     /// <summary>Journal errors from one unit, or one syslog identifier when there is no unit, in one cycle that make a burst.</summary>
     public int JournalErrorBurstCount { get; set; } = 20;
 

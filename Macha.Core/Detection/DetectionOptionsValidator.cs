@@ -23,6 +23,11 @@ internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOpti
         ValidatePercentPair(failures, nameof(DetectionOptions.SwapUsedWarningPercent), options.SwapUsedWarningPercent,
             nameof(DetectionOptions.SwapUsedCriticalPercent), options.SwapUsedCriticalPercent);
         ValidatePercent(failures, nameof(DetectionOptions.CpuUsedWarningPercent), options.CpuUsedWarningPercent);
+        ValidatePercent(failures, nameof(DetectionOptions.CpuPressureSomeAvg60WarningPercent), options.CpuPressureSomeAvg60WarningPercent);
+        ValidatePercentPair(failures, nameof(DetectionOptions.MemoryPressureFullAvg60WarningPercent), options.MemoryPressureFullAvg60WarningPercent,
+            nameof(DetectionOptions.MemoryPressureFullAvg60CriticalPercent), options.MemoryPressureFullAvg60CriticalPercent);
+        ValidatePercentPair(failures, nameof(DetectionOptions.IoPressureFullAvg60WarningPercent), options.IoPressureFullAvg60WarningPercent,
+            nameof(DetectionOptions.IoPressureFullAvg60CriticalPercent), options.IoPressureFullAvg60CriticalPercent);
 
         // NaN fails every comparison, so the checks are written to reject it.
         if (!(options.LoadPerCoreWarning > 0))
@@ -38,6 +43,11 @@ internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOpti
         if (options.JournalErrorBurstCount < 1)
         {
             failures.Add($"{Prefix}{nameof(DetectionOptions.JournalErrorBurstCount)} must be at least 1; got {options.JournalErrorBurstCount}.");
+        }
+
+        if (options.UninterruptibleProcessWarningCount < 1)
+        {
+            failures.Add($"{Prefix}{nameof(DetectionOptions.UninterruptibleProcessWarningCount)} must be at least 1; got {options.UninterruptibleProcessWarningCount}.");
         }
 
         if (options.RecentRebootWindow < TimeSpan.Zero)

@@ -35,6 +35,9 @@ public static class DetectionServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, JournalEventDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NetworkDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, RebootDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, PressureDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, ProcessesDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NetworkMountDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, CollectorDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NixosDetector>());
         services.TryAddSingleton<DetectionEngine>();

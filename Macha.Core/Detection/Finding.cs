@@ -37,6 +37,8 @@ public enum FindingKind
     NixosRebootPending,
     NixosStoreSpaceLow,
     NixosManyGenerations,
+    PressureStall,
+    ProcessesStuck,
 }
 
 /// <summary>One problem a detector found on one host in one cycle.</summary>

@@ -26,6 +26,13 @@ public sealed class HostSnapshot
 
     public NetworkSection? Network { get; set; }
 
+    public PressureSection? Pressure { get; set; }
+
+    public ProcessesSection? Processes { get; set; }
+
+    /// <summary>Network filesystems found in the mount table, each with the outcome of its stat -f probe.</summary>
+    public IReadOnlyList<NetworkMountStatus>? NetworkMounts { get; set; }
+
     public NixosSection? Nixos { get; set; }
 
     public List<CollectorStatus> Collectors { get; init; } = [];

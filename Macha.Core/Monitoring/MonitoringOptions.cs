@@ -11,6 +11,12 @@ public sealed class MonitoringOptions
     /// <summary>Time limit of one collector as a whole, after which the cycle goes on without it.</summary>
     public TimeSpan CollectorTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Time limit of the stat -f probe of one network filesystem (NFS, CIFS, sshfs), after which the
+    /// mount counts as unresponsive and the other mounts are still measured.
+    /// </summary>
+    public TimeSpan NetworkMountTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Cap on the standard output captured from one command, in bytes.</summary>
     public int MaxOutputBytes { get; set; } = 1024 * 1024;
 

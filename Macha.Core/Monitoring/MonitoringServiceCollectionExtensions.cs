@@ -11,11 +11,13 @@ public static class MonitoringServiceCollectionExtensions
         services.AddSingleton<ICollector, CpuCollector>();
         services.AddSingleton<ICollector, LoadCollector>();
         services.AddSingleton<ICollector, MemoryCollector>();
+        services.AddSingleton<ICollector, PressureCollector>();
         services.AddSingleton<ICollector, BootCollector>();
         services.AddSingleton<ICollector, DiskCollector>();
         services.AddSingleton<ICollector, SystemdCollector>();
         services.AddSingleton<ICollector, JournalCollector>();
         services.AddSingleton<ICollector, NetworkCollector>();
+        services.AddSingleton<ICollector, ProcessesCollector>();
         services.AddSingleton<ICollector, NixosCollector>();
         return services;
     }

@@ -133,6 +133,20 @@ public sealed class OptionsValidatorsTests
 
     [Theory]
     [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(31)]
+    public void MonitoringOptions_NetworkMountTimeoutOutOfRange_NamesTheKey(int seconds)
+    {
+        var options = new MonitoringOptions { NetworkMountTimeout = TimeSpan.FromSeconds(seconds), CollectorTimeout = TimeSpan.FromSeconds(30) };
+
+        var result = new MonitoringOptionsValidator(Collectors).Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Macha:Monitoring:NetworkMountTimeout must be positive", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
     [InlineData(65)]
     public void CycleOptions_ParallelHostsOutOfRange_NamesTheKey(int parallelHosts)
     {

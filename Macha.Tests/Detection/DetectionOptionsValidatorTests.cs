@@ -31,6 +31,9 @@ public sealed class DetectionOptionsValidatorTests
     [InlineData(nameof(DetectionOptions.SwapUsedWarningPercent), 101)]
     [InlineData(nameof(DetectionOptions.CpuUsedWarningPercent), 0)]
     [InlineData(nameof(DetectionOptions.CpuUsedWarningPercent), double.NaN)]
+    [InlineData(nameof(DetectionOptions.CpuPressureSomeAvg60WarningPercent), 0)]
+    [InlineData(nameof(DetectionOptions.MemoryPressureFullAvg60WarningPercent), 101)]
+    [InlineData(nameof(DetectionOptions.IoPressureFullAvg60WarningPercent), double.NaN)]
     public void Validate_WarningPercentOutOfRange_FailsNamingKey(string key, double value)
     {
         var options = new DetectionOptions();
@@ -58,6 +61,8 @@ public sealed class DetectionOptionsValidatorTests
     [InlineData(nameof(DetectionOptions.InodeUsedCriticalPercent), 84)]
     [InlineData(nameof(DetectionOptions.MemoryUsedCriticalPercent), 89.9)]
     [InlineData(nameof(DetectionOptions.SwapUsedCriticalPercent), double.NaN)]
+    [InlineData(nameof(DetectionOptions.MemoryPressureFullAvg60CriticalPercent), 9)]
+    [InlineData(nameof(DetectionOptions.IoPressureFullAvg60CriticalPercent), 100.5)]
     public void Validate_CriticalPercentInvalid_FailsNamingKey(string key, double value)
     {
         var options = new DetectionOptions();
@@ -125,6 +130,20 @@ public sealed class DetectionOptionsValidatorTests
         if (!expected)
         {
             Assert.Equal("Macha:Detection:JournalErrorBurstCount must be at least 1; got 0.", Assert.Single(result.Failures!));
+        }
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    public void Validate_UninterruptibleProcessWarningCount_RequiresAtLeastOne(int count, bool expected)
+    {
+        var result = _validator.Validate(null, new DetectionOptions { UninterruptibleProcessWarningCount = count });
+
+        Assert.Equal(expected, result.Succeeded);
+        if (!expected)
+        {
+            Assert.Equal("Macha:Detection:UninterruptibleProcessWarningCount must be at least 1; got 0.", Assert.Single(result.Failures!));
         }
     }
 

@@ -3,14 +3,20 @@ using Macha.Core.Monitoring.Parsers;
 
 namespace Macha.Core.Monitoring.Collectors;
 
-/// <summary>Reads space and inode use of local filesystems with df.</summary>
+/// <summary>
+/// Reads space and inode use of local filesystems with df, and of network filesystems with a
+/// separate stat -f probe per mount.
+/// </summary>
 /// <remarks>
-/// Both runs pass -l, so df skips network filesystems: a hard-mounted NFS share whose server is gone
-/// makes df block until it is killed. A local mount can still hang (a stuck autofs mount), so a
-/// timeout is reported as such and never as a host with no filesystems.
-/// NOTE: a df stuck in uninterruptible sleep can outlive its kill, and this collector keeps no state,
-/// so the next cycle starts another one. Tracking commands still in flight per host would prevent
-/// the pile-up. BusyBox df has no -l or -T, so on such hosts the run fails with df's usage message.
+/// Both df runs pass -l, so df skips network filesystems: a hard-mounted NFS share whose server is
+/// gone makes df block until it is killed. Those mounts are probed one by one instead (see
+/// <see cref="NetworkMountProber"/>), so a dead one is reported on its own while the others are
+/// still measured. A local mount can still hang (a stuck autofs mount), so a df timeout is reported
+/// as such and never as a host with no filesystems. Where a df or stat survives its kill,
+/// <see cref="Hosts.LocalProcessShell"/> starts no second one and reports the command as timed out.
+/// NOTE: GNU df -l still measures types it counts as local, such as 9p and fuse mounts without a
+/// "host:" source, so one of those hanging times out the whole df. BusyBox df has no -l or -T, so on
+/// such hosts the run fails with df's usage message.
 /// </remarks>
 internal sealed class DiskCollector : ICollector
 {
@@ -92,28 +98,50 @@ internal sealed class DiskCollector : ICollector
         }
 
         var filesystems = SelectStorageFilesystems(space.Rows);
-        if (filesystems.Count == 0)
+        if (filesystems.Count > 0)
         {
-            context.Snapshot.Filesystems = [];
-            problems.Add($"df listed {space.Rows.Count} filesystems, all of them pseudo or empty filesystems ({string.Join(", ", space.Rows.Select(row => row.FilesystemType ?? row.Source).Distinct())}), so no disk was checked");
-            return CollectorOutcome.Partial(string.Join("; ", problems));
+            filesystems = await AddInodesAsync(context, filesystems, problems, cancellationToken);
         }
 
+        var dfMountPoints = space.Rows.Select(row => row.MountPoint).ToHashSet(StringComparer.Ordinal);
+        var network = await NetworkMountProber.ProbeAsync(context, dfMountPoints, problems, cancellationToken);
+        if (network is not null)
+        {
+            context.Snapshot.NetworkMounts = network.Statuses;
+            filesystems.AddRange(network.Measured);
+            problems.AddRange(network.Statuses
+                .Where(status => status.State != NetworkMountState.Responsive)
+                .Select(status => $"{status.MountPoint} ({status.FilesystemType}) {(status.State == NetworkMountState.Unresponsive ? "is unresponsive" : "was not checked")}: {status.Detail}"));
+        }
+
+        if (filesystems.Count == 0)
+        {
+            problems.Add($"df listed {space.Rows.Count} filesystems, all of them pseudo or empty filesystems ({string.Join(", ", space.Rows.Select(row => row.FilesystemType ?? row.Source).Distinct())}), so no disk was checked");
+        }
+
+        context.Snapshot.Filesystems = filesystems;
+        return problems.Count == 0 ? CollectorOutcome.Ok() : CollectorOutcome.Partial(string.Join("; ", problems));
+    }
+
+    private static async Task<List<FilesystemUsage>> AddInodesAsync(
+        CollectionContext context, List<FilesystemUsage> filesystems, List<string> problems, CancellationToken cancellationToken)
+    {
         var inodeRequest = context.Command("df", "-P", "-i", "-l");
         var inodeResult = await context.Shell.RunAsync(inodeRequest, cancellationToken);
         var inodes = inodeResult.Status == CommandStatus.Exited ? DfParser.Parse(inodeResult.StandardOutput) : null;
         if (inodes is null || inodes.Rows.Count == 0)
         {
             problems.Add($"Inode use is unknown: {DescribeInodeFailure(inodeResult, inodeRequest)}");
-        }
-        else if (inodes.Quantity != DfQuantity.Inodes)
-        {
-            problems.Add($"Inode use is unknown: {inodeRequest.DisplayText} printed no Inodes column");
-            inodes = null;
+            return filesystems;
         }
 
-        context.Snapshot.Filesystems = inodes is null ? filesystems : MergeInodes(filesystems, inodes.Rows);
-        return problems.Count == 0 ? CollectorOutcome.Ok() : CollectorOutcome.Partial(string.Join("; ", problems));
+        if (inodes.Quantity != DfQuantity.Inodes)
+        {
+            problems.Add($"Inode use is unknown: {inodeRequest.DisplayText} printed no Inodes column");
+            return filesystems;
+        }
+
+        return MergeInodes(filesystems, inodes.Rows);
     }
 
     /// <summary>
