@@ -1,3 +1,4 @@
+using Macha.Core.Analysis;
 using Macha.Core.Configuration;
 using Macha.Core.Cycle;
 using Macha.Core.Detection;
@@ -35,6 +36,7 @@ public static class MachaCoreServiceCollectionExtensions
 
         services.AddMachaCollectors();
         services.AddMachaDetection(configuration);
+        services.AddMachaAnalysis(configuration);
         services.AddMachaStorage();
 
         services.AddSingleton<SnapshotCollector>();

@@ -46,7 +46,11 @@ public sealed record ModelQueueState(
     IReadOnlyList<ModelRequestInfo> Waiting,
     long CompletedCount,
     long FailedCount,
-    long CancelledCount);
+    long CancelledCount)
+{
+    /// <summary>How many of the <see cref="FailedCount"/> requests failed by running past their timeout.</summary>
+    public long TimedOutCount { get; init; }
+}
 
 /// <summary>One request in the queue.</summary>
 /// <param name="StartedAt">When it started running; null while it waits.</param>

@@ -24,6 +24,7 @@ internal static class ApiEndpoints
         api.MapPost("/cycles", StartCycleAsync);
         api.MapGet("/cycles", ListCyclesAsync);
         api.MapGet("/cycles/{id:guid}", GetCycleAsync);
+        api.MapAnalysisEndpoints();
         return endpoints;
     }
 
