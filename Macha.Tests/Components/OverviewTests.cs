@@ -12,13 +12,13 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Macha.Tests.Components;
 
-public sealed class OverviewTests : MachaBunitContext, IAsyncLifetime
+public sealed class OverviewTests : MachaBunitContext
 {
     private readonly FakeCycleLauncher _launcher = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
     private CycleHarness _harness = default!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         _harness = await CycleHarness.StartAsync([new WorkingCollector(), new ThrowingCollector()]);
         Services.AddSingleton(_harness.Get<HealthQueries>());
@@ -27,7 +27,7 @@ public sealed class OverviewTests : MachaBunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(_time);
     }
 
-    public new async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
         await _harness.DisposeAsync();

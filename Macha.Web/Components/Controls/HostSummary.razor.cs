@@ -64,6 +64,14 @@ public sealed partial class HostSummary
         return checks == 1 ? $"{interfaces}, 1 check" : $"{interfaces}, {checks} checks";
     }
 
+    private static string? FailureText(UnitFailureDetails? failure) => failure switch
+    {
+        null => null,
+        { Result: { } result, ExecMainStatus: { } status } => $"{result} (status {status})",
+        { Result: { } result } => result,
+        _ => failure.LoadError,
+    };
+
     /// <summary>Says why a section is empty, from its collector's status, so "n/a" never looks like health.</summary>
     private string MissingDetail(string collectorName) => Snapshot.StatusOf(collectorName) switch
     {
