@@ -1,3 +1,4 @@
+using Macha.Core.Analysis.MapReduce;
 using Macha.Core.Analysis.ModelClient;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,7 @@ public static class AnalysisServiceCollectionExtensions
         // One queue for the whole process, because it is what limits requests to the one GPU.
         services.TryAddSingleton<IModelRequestQueue, ModelRequestQueue>();
         services.AddMachaModelClient();
+        services.AddMachaMapReduce(configuration);
 
         return services;
     }
