@@ -22,6 +22,8 @@ public static class MachaCoreServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
 
+        // First, so the database is migrated before any other hosted service starts.
+        services.AddHostedService<DatabaseStartup>();
         services.TryAddSingletonTimeProvider();
         services.AddValidatedOptions<MachaOptions, MachaOptionsValidator>(configuration, MachaOptions.SectionName);
         services.AddValidatedOptions<MonitoringOptions, MonitoringOptionsValidator>(configuration, MonitoringOptions.SectionName);
@@ -43,6 +45,11 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddSingleton<IncidentTracker>();
         services.AddSingleton<CycleEvents>();
         services.AddSingleton<HealthCycle>();
+
+        // The worker runs analyses outside the cycle; with analysis disabled it only marks requests skipped.
+        services.AddSingleton<AnalysisSignal>();
+        services.AddSingleton<IncidentAnalyst>();
+        services.AddHostedService<AnalysisWorker>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Macha.Core.Analysis;
 using Macha.Core.Detection;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
@@ -24,6 +25,8 @@ internal sealed partial class HealthCycle : IDisposable
     private readonly SnapshotCollector _collector;
     private readonly DetectionEngine _detection;
     private readonly IncidentTracker _incidents;
+    private readonly IOptionsMonitor<AnalysisOptions> _analysisOptions;
+    private readonly AnalysisSignal _analysisSignal;
     private readonly IDbContextFactory<MachaDbContext> _databases;
     private readonly SnapshotFileStore _snapshotFiles;
     private readonly RetentionService _retention;
@@ -37,6 +40,8 @@ internal sealed partial class HealthCycle : IDisposable
         SnapshotCollector collector,
         DetectionEngine detection,
         IncidentTracker incidents,
+        IOptionsMonitor<AnalysisOptions> analysisOptions,
+        AnalysisSignal analysisSignal,
         IDbContextFactory<MachaDbContext> databases,
         SnapshotFileStore snapshotFiles,
         RetentionService retention,
@@ -49,6 +54,8 @@ internal sealed partial class HealthCycle : IDisposable
         _collector = collector;
         _detection = detection;
         _incidents = incidents;
+        _analysisOptions = analysisOptions;
+        _analysisSignal = analysisSignal;
         _databases = databases;
         _snapshotFiles = snapshotFiles;
         _retention = retention;
@@ -264,8 +271,14 @@ internal sealed partial class HealthCycle : IDisposable
         }
 
         var changes = await _incidents.TrackAsync(db, snapshot, findings, cancellationToken);
+        var analyses = AnalysisRequests.Add(db, changes, _analysisOptions.CurrentValue, snapshot.TakenAt);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (analyses > 0)
+        {
+            _analysisSignal.Notify();
+        }
+
         return changes;
     }
 

@@ -8,6 +8,7 @@ namespace Macha.Core.Storage;
 /// <summary>Creates or upgrades the database at start and closes out runs a previous process left open.</summary>
 public sealed partial class DatabaseInitializer
 {
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IDbContextFactory<MachaDbContext> _databases;
     private readonly IOptionsMonitor<MachaOptions> _options;
     private readonly TimeProvider _timeProvider;
@@ -24,6 +25,9 @@ public sealed partial class DatabaseInitializer
         _timeProvider = timeProvider;
         _logger = logger;
     }
+
+    /// <summary>Completes once the schema is up to date, for services that start on their own.</summary>
+    public Task Ready => _ready.Task;
 
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -47,6 +51,7 @@ public sealed partial class DatabaseInitializer
                 cancellationToken);
 
         LogDatabaseReady(dataDirectory, interrupted);
+        _ready.TrySetResult();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready in {DataDirectory}; {InterruptedCount} unfinished cycle runs marked interrupted")]

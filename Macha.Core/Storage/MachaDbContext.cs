@@ -1,3 +1,4 @@
+using Macha.Core.Analysis;
 using Macha.Core.Incidents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -14,6 +15,8 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
 
     public DbSet<IncidentRecord> Incidents => Set<IncidentRecord>();
 
+    public DbSet<AnalysisRecord> Analyses => Set<AnalysisRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -24,6 +27,8 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
         configurationBuilder.Properties<CycleTrigger>().HaveConversion<string>();
         configurationBuilder.Properties<CycleState>().HaveConversion<string>();
         configurationBuilder.Properties<IncidentState>().HaveConversion<string>();
+        configurationBuilder.Properties<IncidentChangeKind>().HaveConversion<string>();
+        configurationBuilder.Properties<AnalysisState>().HaveConversion<string>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -58,6 +63,13 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
             incident.HasIndex(i => new { i.HostName, i.State });
             incident.HasIndex(i => i.Fingerprint);
             incident.HasIndex(i => i.ChangedAt);
+        });
+
+        modelBuilder.Entity<AnalysisRecord>(analysis =>
+        {
+            analysis.ToTable("Analyses");
+            analysis.HasIndex(a => new { a.IncidentId, a.RequestedAt });
+            analysis.HasIndex(a => a.State);
         });
     }
 

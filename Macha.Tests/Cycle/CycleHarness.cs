@@ -31,7 +31,8 @@ internal sealed class CycleHarness : IAsyncDisposable
     public static async Task<CycleHarness> StartAsync(
         IReadOnlyList<ICollector> collectors,
         IReadOnlyList<IHostShell>? hosts = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var data = new TestDataDirectory();
         var configuration = new Dictionary<string, string?>
@@ -57,6 +58,7 @@ internal sealed class CycleHarness : IAsyncDisposable
 
         services.RemoveAll<IHostInventory>();
         services.AddSingleton<IHostInventory>(new FixedInventory(hosts ?? [new ReplayShell("test-host")]));
+        configureServices?.Invoke(services);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         await provider.GetRequiredService<DatabaseInitializer>().InitializeAsync();

@@ -30,7 +30,6 @@ internal static class MachaWebApplicationExtensions
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectoryOf(builder.Configuration), "keys")));
 
         builder.Services.AddMachaCore(builder.Configuration);
-        builder.Services.AddHostedService<DatabaseStartup>();
         builder.Services.AddMachaScheduling();
         builder.Services.AddMachaHealthChecks();
 

@@ -1,10 +1,10 @@
-using Macha.Core.Storage;
+using Microsoft.Extensions.Hosting;
 
-namespace Macha.Web.Hosting;
+namespace Macha.Core.Storage;
 
 /// <summary>
-/// Prepares the database before anything else starts. Registered ahead of the scheduler, and hosted
-/// services start in registration order, so no cycle runs against an old schema.
+/// Prepares the database before anything else starts. Registered first, and hosted services start
+/// in registration order, so no cycle or analysis runs against an old schema.
 /// </summary>
 internal sealed class DatabaseStartup(DatabaseInitializer initializer) : IHostedService
 {

@@ -1,0 +1,172 @@
+using Macha.Core.Incidents;
+using Macha.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Macha.Core.Analysis;
+
+/// <summary>
+/// Wakes the analysis worker when a cycle has queued analyses. Requests live in the database, so
+/// a lost signal only delays them until the worker's next poll.
+/// </summary>
+public sealed class AnalysisSignal : IDisposable
+{
+    private readonly SemaphoreSlim _pending = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _pending.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A wake-up is already pending; one is enough.
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pending.WaitAsync(timeout, cancellationToken);
+
+    public void Dispose() => _pending.Dispose();
+}
+
+/// <summary>
+/// Creates analysis requests for incident changes that need a diagnosis, in the cycle's own
+/// transaction, so a request survives a crash between the cycle and the analysis.
+/// </summary>
+internal static class AnalysisRequests
+{
+    public static int Add(MachaDbContext db, IEnumerable<IncidentChange> changes, AnalysisOptions options, DateTimeOffset now)
+    {
+        var added = 0;
+        foreach (var change in changes.Where(c => c.Kind is IncidentChangeKind.Opened or IncidentChangeKind.Reopened or IncidentChangeKind.SeverityChanged))
+        {
+            db.Analyses.Add(new AnalysisRecord
+            {
+                Id = Guid.NewGuid(),
+                IncidentId = change.IncidentId,
+                HostName = change.HostName,
+                Fingerprint = change.Fingerprint,
+                Trigger = change.Kind,
+                Model = options.Model,
+                RequestedAt = now,
+                State = options.Enabled ? AnalysisState.Queued : AnalysisState.Skipped,
+                Reason = options.Enabled
+                    ? null
+                    : "Analysis is disabled (Macha:Analysis:Enabled is false), so the rule-based playbooks apply.",
+                FinishedAt = options.Enabled ? null : now,
+            });
+            added++;
+        }
+
+        return added;
+    }
+}
+
+/// <summary>Runs queued analyses one after another, outside the health cycle, which never waits on the model.</summary>
+internal sealed partial class AnalysisWorker : BackgroundService
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
+
+    private readonly DatabaseInitializer _database;
+    private readonly IncidentAnalyst _analyst;
+    private readonly AnalysisSignal _signal;
+    private readonly IDbContextFactory<MachaDbContext> _databases;
+    private readonly IOptionsMonitor<AnalysisOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<AnalysisWorker> _logger;
+
+    public AnalysisWorker(
+        DatabaseInitializer database,
+        IncidentAnalyst analyst,
+        AnalysisSignal signal,
+        IDbContextFactory<MachaDbContext> databases,
+        IOptionsMonitor<AnalysisOptions> options,
+        TimeProvider timeProvider,
+        ILogger<AnalysisWorker> logger)
+    {
+        _database = database;
+        _analyst = analyst;
+        _signal = signal;
+        _databases = databases;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await _database.Ready.WaitAsync(stoppingToken);
+        await MarkInterruptedAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunQueuedAsync(stoppingToken);
+                await _signal.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+            {
+                LogWorkerError(ex);
+                await Task.Delay(PollInterval, _timeProvider, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Runs every queued analysis, oldest first; returns when none is left.</summary>
+    internal async Task RunQueuedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Guid? next;
+            await using (var db = await _databases.CreateDbContextAsync(cancellationToken))
+            {
+                next = await db.Analyses
+                    .Where(a => a.State == AnalysisState.Queued)
+                    .OrderBy(a => a.RequestedAt)
+                    .Select(a => (Guid?)a.Id)
+                    .FirstOrDefaultAsync(cancellationToken);
+
+                if (next is { } id && !_options.CurrentValue.Enabled)
+                {
+                    // Analysis was switched off after these were queued.
+                    await db.Analyses.Where(a => a.Id == id).ExecuteUpdateAsync(
+                        setters => setters
+                            .SetProperty(a => a.State, AnalysisState.Skipped)
+                            .SetProperty(a => a.Reason, "Analysis was disabled before this request ran.")
+                            .SetProperty(a => a.FinishedAt, _timeProvider.GetUtcNow()),
+                        cancellationToken);
+                    continue;
+                }
+            }
+
+            if (next is null)
+            {
+                return;
+            }
+
+            await _analyst.AnalyzeAsync(next.Value, cancellationToken);
+        }
+    }
+
+    private async Task MarkInterruptedAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var now = _timeProvider.GetUtcNow();
+        await db.Analyses.Where(a => a.State == AnalysisState.Running).ExecuteUpdateAsync(
+            setters => setters
+                .SetProperty(a => a.State, AnalysisState.Failed)
+                .SetProperty(a => a.Reason, "Macha stopped during the analysis.")
+                .SetProperty(a => a.FinishedAt, now),
+            cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The analysis worker failed; it retries after its poll interval")]
+    private partial void LogWorkerError(Exception exception);
+}
