@@ -54,6 +54,20 @@ public sealed partial class OutputReducerTests : IDisposable
         Assert.Contains("of 3000.", firstPart, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ReduceAsync_TwoOutputsWithSameText_SplitAlike()
+    {
+        // The random id and fence nonce differ between reductions; the chunking must not.
+        var lines = MapReduceTestContext.JournalLines(3000).ToList();
+        var first = await _context.StoreAsync(lines);
+        var second = await _context.StoreAsync(lines);
+
+        var firstResult = await _context.Reducer.ReduceAsync(first.Id, Question, ModelRequestPriority.Incident);
+        var secondResult = await _context.Reducer.ReduceAsync(second.Id, Question, ModelRequestPriority.Incident);
+
+        Assert.Equal(firstResult.ChunkCount, secondResult.ChunkCount);
+    }
+
     [Theory]
     [InlineData(2048)]
     [InlineData(4096)]
