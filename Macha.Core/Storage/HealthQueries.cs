@@ -1,3 +1,4 @@
+using Macha.Core.Analysis;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Microsoft.EntityFrameworkCore;
@@ -111,6 +112,34 @@ public sealed class HealthQueries
         return await query
             .OrderByDescending(i => i.ChangedAt)
             .Take(Math.Clamp(limit, 1, MaxLimit))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Returns the newest analysis of each of these incidents, by incident id.</summary>
+    public async Task<IReadOnlyDictionary<Guid, AnalysisRecord>> GetLatestAnalysesAsync(
+        IReadOnlyCollection<Guid> incidentIds,
+        CancellationToken cancellationToken = default)
+    {
+        if (incidentIds.Count == 0)
+        {
+            return new Dictionary<Guid, AnalysisRecord>();
+        }
+
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var analyses = await db.Analyses.AsNoTracking()
+            .Where(a => incidentIds.Contains(a.IncidentId))
+            .ToListAsync(cancellationToken);
+        return analyses
+            .GroupBy(a => a.IncidentId)
+            .ToDictionary(group => group.Key, group => group.OrderByDescending(a => a.RequestedAt).First());
+    }
+
+    public async Task<IReadOnlyList<AnalysisRecord>> ListAnalysesAsync(Guid incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        return await db.Analyses.AsNoTracking()
+            .Where(a => a.IncidentId == incidentId)
+            .OrderByDescending(a => a.RequestedAt)
             .ToListAsync(cancellationToken);
     }
 

@@ -143,6 +143,8 @@ public sealed class ApiEndpointsTests : IClassFixture<MachaWebFactory>
             var id = incident.GetProperty("id").GetGuid();
             var single = await client.GetFromJsonAsync<JsonElement>($"/api/incidents/{id}");
             Assert.Equal(incident.GetProperty("fingerprint").GetString(), single.GetProperty("fingerprint").GetString());
+            var analyses = await client.GetFromJsonAsync<JsonElement>($"/api/incidents/{id}/analyses");
+            Assert.All(analyses.EnumerateArray(), analysis => Assert.Equal("Skipped", analysis.GetProperty("state").GetString()));
         }
     }
 

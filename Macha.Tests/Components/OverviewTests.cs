@@ -61,6 +61,7 @@ public sealed class OverviewTests : MachaBunitContext
         var incidents = page.Find("[data-test=incidents]").TextContent;
         Assert.Contains("CollectorFailed", incidents, StringComparison.Ordinal);
         Assert.Contains("Open", incidents, StringComparison.Ordinal);
+        Assert.Contains("skipped: playbooks apply", incidents, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,6 +21,7 @@ internal static class ApiEndpoints
         api.MapGet("/findings", ListFindingsAsync);
         api.MapGet("/incidents", ListIncidentsAsync);
         api.MapGet("/incidents/{id:guid}", GetIncidentAsync);
+        api.MapGet("/incidents/{id:guid}/analyses", ListIncidentAnalysesAsync);
         api.MapPost("/cycles", StartCycleAsync);
         api.MapGet("/cycles", ListCyclesAsync);
         api.MapGet("/cycles/{id:guid}", GetCycleAsync);
@@ -92,6 +93,18 @@ internal static class ApiEndpoints
         return incident is null
             ? Problems.NotFound($"No incident with id {id} exists.")
             : TypedResults.Ok(incident);
+    }
+
+    private static async Task<Results<Ok<List<AnalysisResponse>>, ProblemHttpResult>> ListIncidentAnalysesAsync(
+        HealthQueries queries, Guid id, CancellationToken cancellationToken)
+    {
+        if (await queries.GetIncidentAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"No incident with id {id} exists.");
+        }
+
+        var analyses = await queries.ListAnalysesAsync(id, cancellationToken);
+        return TypedResults.Ok(analyses.Select(AnalysisResponse.From).ToList());
     }
 
     private static async Task<Accepted<CycleStartedResponse>> StartCycleAsync(ICycleLauncher launcher, CancellationToken cancellationToken)

@@ -57,3 +57,35 @@ public sealed record CycleRunResponse(
 }
 
 public sealed record CycleStartedResponse(Guid Id, string StatusUrl);
+
+/// <summary>One analysis of an incident, with its decision and tool calls as parsed JSON.</summary>
+public sealed record AnalysisResponse(
+    Guid Id,
+    Guid IncidentId,
+    string Trigger,
+    string State,
+    string? Reason,
+    string Model,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    int ModelCalls,
+    int MaxPromptTokens,
+    JsonElement? Decision,
+    JsonElement ToolCalls)
+{
+    public static AnalysisResponse From(Macha.Core.Analysis.AnalysisRecord record) => new(
+        record.Id,
+        record.IncidentId,
+        record.Trigger.ToString(),
+        record.State.ToString(),
+        record.Reason,
+        record.Model,
+        record.RequestedAt,
+        record.StartedAt,
+        record.FinishedAt,
+        record.ModelCalls,
+        record.MaxPromptTokens,
+        record.DecisionJson is null ? null : JsonDocument.Parse(record.DecisionJson).RootElement.Clone(),
+        JsonDocument.Parse(record.ToolCallsJson).RootElement.Clone());
+}

@@ -1,3 +1,4 @@
+using Macha.Core.Analysis;
 using Macha.Core.Cycle;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
@@ -21,6 +22,7 @@ public sealed partial class Overview : IAsyncDisposable
     private IReadOnlyList<HostSnapshot> _snapshots = [];
     private IReadOnlyList<FindingRecord> _findings = [];
     private IReadOnlyList<IncidentRecord> _incidents = [];
+    private IReadOnlyDictionary<Guid, AnalysisRecord> _analyses = new Dictionary<Guid, AnalysisRecord>();
     private IReadOnlyList<CycleRunRecord> _runs = [];
     private CycleProgress? _progress;
     private DateTimeOffset _now;
@@ -71,6 +73,7 @@ public sealed partial class Overview : IAsyncDisposable
             _findings = await Queries.ListFindingsAsync(null, null, HealthQueries.MaxLimit, token);
             _runs = await Queries.ListCycleRunsAsync(RecentRunCount, token);
             _incidents = await Queries.ListIncidentsAsync(null, null, HealthQueries.MaxLimit, token);
+            _analyses = await Queries.GetLatestAnalysesAsync(_incidents.Select(i => i.Id).ToList(), token);
             _now = TimeProvider.GetUtcNow();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -135,6 +138,8 @@ public sealed partial class Overview : IAsyncDisposable
                 break;
         }
     }
+
+    private AnalysisRecord? AnalysisOf(Guid incidentId) => _analyses.GetValueOrDefault(incidentId);
 
     private List<FindingRecord> FindingsOf(string hostName) =>
         _findings.Where(f => f.HostName == hostName).ToList();
