@@ -55,6 +55,9 @@ try
                 ReadPositive(rest, "--sample-every", 100),
                 cancellation.Token);
 
+        case "mapreduce-memory": // [--megabytes N] [--context-tokens N]: peak memory while map-reducing an N MB log
+            return await MapReduceMemory.RunAsync(rest, cancellation.Token);
+
         default:
             Console.Error.WriteLine($"Unknown mode '{mode}'.");
             Console.Error.WriteLine(Usage);
