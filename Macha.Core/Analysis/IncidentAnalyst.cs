@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Macha.Core.Analysis.Decisions;
+using Macha.Core.Analysis.MapReduce;
 using Macha.Core.Analysis.ModelClient;
 using Macha.Core.Analysis.Tools;
 using Macha.Core.Hosts;
@@ -26,6 +27,7 @@ internal sealed partial class IncidentAnalyst
 
     private readonly IChatClient _chat;
     private readonly IModelRequestQueue _queue;
+    private readonly OutputReducer _reducer;
     private readonly IReadOnlyDictionary<string, IAnalysisTool> _tools;
     private readonly IHostInventory _inventory;
     private readonly IDbContextFactory<MachaDbContext> _databases;
@@ -36,6 +38,7 @@ internal sealed partial class IncidentAnalyst
     public IncidentAnalyst(
         IChatClient chat,
         IModelRequestQueue queue,
+        OutputReducer reducer,
         IEnumerable<IAnalysisTool> tools,
         IHostInventory inventory,
         IDbContextFactory<MachaDbContext> databases,
@@ -45,6 +48,7 @@ internal sealed partial class IncidentAnalyst
     {
         _chat = chat;
         _queue = queue;
+        _reducer = reducer;
         _tools = tools.ToDictionary(tool => tool.Name, StringComparer.Ordinal);
         _inventory = inventory;
         _databases = databases;
@@ -130,7 +134,7 @@ internal sealed partial class IncidentAnalyst
                 var results = new List<AIContent>();
                 foreach (var call in calls)
                 {
-                    results.Add(await CallToolAsync(shell, call, run, cancellationToken));
+                    results.Add(await CallToolAsync(shell, call, incident, run, cancellationToken));
                 }
 
                 messages.Add(new ChatMessage(ChatRole.Tool, results));
@@ -180,7 +184,8 @@ internal sealed partial class IncidentAnalyst
             cancellationToken: cancellationToken);
     }
 
-    private async Task<FunctionResultContent> CallToolAsync(IHostShell shell, FunctionCallContent call, AnalysisRun run, CancellationToken cancellationToken)
+    private async Task<FunctionResultContent> CallToolAsync(
+        IHostShell shell, FunctionCallContent call, IncidentRecord incident, AnalysisRun run, CancellationToken cancellationToken)
     {
         var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>());
         var started = Stopwatch.GetTimestamp();
@@ -202,7 +207,32 @@ internal sealed partial class IncidentAnalyst
         var text = output.Text.Length > MaxToolOutputCharacters
             ? output.Text[..MaxToolOutputCharacters] + $"\n[... {output.Text.Length - MaxToolOutputCharacters} more characters cut ...]"
             : output.Text;
+        if (output.CachedOutputId is { } cachedId)
+        {
+            text = await ReduceAsync(cachedId, text, incident, run, cancellationToken);
+        }
+
         return new FunctionResultContent(call.CallId, PromptBuilder.Quote(text));
+    }
+
+    /// <summary>
+    /// Summarises a tool output too large for the prompt by map-reduce, for the incident at hand.
+    /// When the reduction fails, the model keeps the cut output and the id to read more by range.
+    /// </summary>
+    private async Task<string> ReduceAsync(string cachedId, string cutText, IncidentRecord incident, AnalysisRun run, CancellationToken cancellationToken)
+    {
+        var question = $"What in this output helps explain this problem on {incident.HostName}: {incident.Summary}";
+        try
+        {
+            var reduction = await _reducer.ReduceAsync(cachedId, question, ModelRequestPriority.Incident, cancellationToken);
+            run.ModelCalls += reduction.ModelCalls;
+            return $"The full output (cached as {cachedId}) was too large, so here is a summary made from {reduction.ChunkCount} parts:\n{reduction.Text}";
+        }
+        catch (OutputReductionException ex)
+        {
+            LogReductionFailed(run.Record.Id, cachedId, ex.Message);
+            return $"{cutText}\n[The full output is cached as {cachedId}; summarising it failed: {ex.Message}]";
+        }
     }
 
     private void Fail(AnalysisRecord record, string reason)
@@ -260,6 +290,9 @@ internal sealed partial class IncidentAnalyst
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId}: the answer was invalid ({ErrorCount} errors); asking the model once to repair it")]
     private partial void LogRepairRequested(Guid analysisId, int errorCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Analysis {AnalysisId}: summarising cached output {CachedOutputId} failed: {Reason}")]
+    private partial void LogReductionFailed(Guid analysisId, string cachedOutputId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Analysis {AnalysisId} called tool {ToolName}: succeeded {Succeeded}, {OutputBytes} bytes in {ElapsedMs} ms")]
     private partial void LogToolCalled(Guid analysisId, string toolName, bool succeeded, long outputBytes, double elapsedMs);

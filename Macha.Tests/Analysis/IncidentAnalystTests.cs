@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Macha.Core.Analysis;
+using Macha.Core.Analysis.MapReduce;
 using Macha.Core.Analysis.Tools;
 using Macha.Core.Cycle;
 using Macha.Core.Storage;
@@ -56,6 +57,26 @@ public sealed class IncidentAnalystTests : IAsyncLifetime
         Assert.Equal("echo", toolCall.Tool);
         Assert.True(toolCall.Succeeded);
         Assert.Equal(["df -P"], _tool.Received);
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_ToolOutputTooLarge_SummarisesItByMapReduce()
+    {
+        _tool.LargeOutput = string.Join('\n', Enumerable.Range(0, 60).Select(i => $"Dec 04 11:{i:00}:00 web-1 app[812]: request {i} failed: upstream timed out"));
+        _ollama.EnqueueChat(FakeOllamaResponses.ChatToolCall(Model, "echo", """{"text": "logs"}"""));
+        _ollama.EnqueueChat(FakeOllamaResponses.ChatText(Model, "NOTE: 60 upstream timeouts from app[812] between 11:00 and 11:59."));
+        _ollama.EnqueueChat(FakeOllamaResponses.ChatText(Model, "I have what I need."));
+        _ollama.EnqueueChat(FakeOllamaResponses.ChatText(Model, ValidDecision));
+        var analysisId = await OpenIncidentAsync();
+
+        var record = await _harness.Get<IncidentAnalyst>().AnalyzeAsync(analysisId);
+
+        Assert.True(record.State == AnalysisState.Succeeded, record.Reason);
+        var requests = _ollama.RequestBodies(FakeOllamaServer.Chat);
+        Assert.Contains("upstream timed out", requests[1].GetRawText(), StringComparison.Ordinal);
+        var toolResult = requests[2].GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString();
+        Assert.Contains("60 upstream timeouts", toolResult, StringComparison.Ordinal);
+        Assert.NotNull(Assert.Single(JsonSerializer.Deserialize<List<ToolCallRecord>>(record.ToolCallsJson)!).CachedOutputId);
     }
 
     [Fact]
@@ -200,7 +221,14 @@ public sealed class IncidentAnalystTests : IAsyncLifetime
         return analysis.Id;
     }
 
-    private Task<CycleHarness> StartHarnessAsync(bool enabled) => CycleHarness.StartAsync(
+    private async Task<CycleHarness> StartHarnessAsync(bool enabled)
+    {
+        var harness = await CreateHarnessAsync(enabled);
+        _tool.Cache = harness.Get<LargeOutputCache>();
+        return harness;
+    }
+
+    private Task<CycleHarness> CreateHarnessAsync(bool enabled) => CycleHarness.StartAsync(
         [new WorkingCollector(), new ThrowingCollector()],
         settings: new Dictionary<string, string?>
         {
@@ -215,10 +243,14 @@ public sealed class IncidentAnalystTests : IAsyncLifetime
             services.AddSingleton<IAnalysisTool>(_tool);
         });
 
-    /// <summary>A tool that returns its text argument, recording each call.</summary>
+    /// <summary>A tool that returns its text argument, or a large output through the cache, recording each call.</summary>
     private sealed class EchoTool : IAnalysisTool
     {
         public List<string> Received { get; } = [];
+
+        public LargeOutputCache? Cache { get; set; }
+
+        public string? LargeOutput { get; set; }
 
         public string Name => "echo";
 
@@ -230,7 +262,16 @@ public sealed class IncidentAnalystTests : IAsyncLifetime
         {
             var text = invocation.Arguments.GetProperty("text").GetString()!;
             Received.Add(text);
-            return Task.FromResult(new ToolOutput(true, $"you said: {text}", text.Length));
+            return LargeOutput is null
+                ? Task.FromResult(new ToolOutput(true, $"you said: {text}", text.Length))
+                : StoreLargeAsync(cancellationToken);
+        }
+
+        private async Task<ToolOutput> StoreLargeAsync(CancellationToken cancellationToken)
+        {
+            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(LargeOutput!));
+            var cached = await Cache!.StoreAsync(stream, "echo logs", cancellationToken);
+            return new ToolOutput(true, LargeOutput![..200], LargeOutput.Length, cached.Id);
         }
     }
 }
