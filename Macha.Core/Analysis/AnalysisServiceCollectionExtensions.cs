@@ -1,5 +1,6 @@
 using Macha.Core.Analysis.MapReduce;
 using Macha.Core.Analysis.ModelClient;
+using Macha.Core.Analysis.Tools;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,7 @@ public static class AnalysisServiceCollectionExtensions
         services.TryAddSingleton<IModelRequestQueue, ModelRequestQueue>();
         services.AddMachaModelClient();
         services.AddMachaMapReduce(configuration);
+        services.AddMachaAnalysisTools(configuration);
 
         return services;
     }
