@@ -28,8 +28,9 @@ internal sealed class CycleHarness : IAsyncDisposable
 
     public string DataDirectory => _data.Path;
 
+    /// <param name="collectors">Collectors that replace the real ones; null keeps Macha's real collectors.</param>
     public static async Task<CycleHarness> StartAsync(
-        IReadOnlyList<ICollector> collectors,
+        IReadOnlyList<ICollector>? collectors,
         IReadOnlyList<IHostShell>? hosts = null,
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? configureServices = null)
@@ -50,10 +51,13 @@ internal sealed class CycleHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddMachaCore(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
-        services.RemoveAll<ICollector>();
-        foreach (var collector in collectors)
+        if (collectors is not null)
         {
-            services.AddSingleton(collector);
+            services.RemoveAll<ICollector>();
+            foreach (var collector in collectors)
+            {
+                services.AddSingleton(collector);
+            }
         }
 
         services.RemoveAll<IHostInventory>();

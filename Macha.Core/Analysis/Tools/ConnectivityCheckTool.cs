@@ -53,6 +53,13 @@ internal sealed class ConnectivityCheckTool : IAnalysisTool
             arguments.AddError($"Argument 'target' is invalid: {error}. Send a host name, an IP address, or host:port.");
         }
 
+        // Link-local addresses include cloud metadata services (169.254.169.254), which the model
+        // has no reason to probe from a managed host.
+        if (target is not null && System.Net.IPAddress.TryParse(target.Host.Split('%')[0], out var address) && IsLinkLocal(address))
+        {
+            arguments.AddError($"Argument 'target' is a link-local address ({target.Host}), which this tool does not check.");
+        }
+
         if (!arguments.IsValid || target is null)
         {
             return arguments.ToInvalidOutput(Name);
@@ -74,6 +81,18 @@ internal sealed class ConnectivityCheckTool : IAnalysisTool
 
         // A target that does not answer is a valid finding, so only a check that could not run fails.
         return new ToolOutput(check.Check.Outcome != NetworkCheckOutcome.NotPermitted, output, check.OutputBytes);
+    }
+
+    private static bool IsLinkLocal(System.Net.IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? address.GetAddressBytes() is [169, 254, _, _]
+            : address.IsIPv6LinkLocal;
     }
 
     private static async Task<CheckResult> PingAsync(IHostShell shell, string host, CancellationToken cancellationToken)

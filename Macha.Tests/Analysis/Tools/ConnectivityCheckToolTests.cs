@@ -35,6 +35,21 @@ public sealed class ConnectivityCheckToolTests : IDisposable
         Assert.Contains("is not reachable: TCP connect failed: connect: Connection refused", output.Text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("169.254.169.254")]
+    [InlineData("169.254.169.254:80")]
+    [InlineData("[fe80::1]:80")]
+    [InlineData("fe80::1%eth0")]
+    [InlineData("[::ffff:169.254.169.254]:80")]
+    public async Task InvokeAsync_LinkLocalTarget_IsRejectedWithoutRunningAnything(string target)
+    {
+        var output = await _context.InvokeAsync(_tool, $$"""{"target":"{{target}}"}""");
+
+        Assert.False(output.Succeeded);
+        Assert.Contains("link-local", output.Text, StringComparison.Ordinal);
+        Assert.Empty(_context.Shell.CommandsRun);
+    }
+
     [Fact]
     public async Task InvokeAsync_NoReply_ReportsNotReachable()
     {
