@@ -1,4 +1,5 @@
 using Macha.Core.Analysis;
+using Macha.Core.Approvals;
 using Macha.Core.Configuration;
 using Macha.Core.Cycle;
 using Macha.Core.Detection;
@@ -39,6 +40,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddMachaCollectors();
         services.AddMachaDetection(configuration);
         services.AddMachaAnalysis(configuration);
+        services.AddMachaApprovals(configuration);
         services.AddMachaStorage();
 
         services.AddSingleton<SnapshotCollector>();

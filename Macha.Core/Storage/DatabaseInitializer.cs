@@ -1,3 +1,4 @@
+using Macha.Core.Approvals;
 using Macha.Core.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -50,10 +51,20 @@ public sealed partial class DatabaseInitializer
                     .SetProperty(r => r.Error, "Macha stopped before the cycle finished."),
                 cancellationToken);
 
+        // Before Ready completes, so no executor in this process can start an approval first.
+        var interruptedApprovals = await ApprovalRecovery.InterruptRunningAsync(db, now, cancellationToken);
+        foreach (var approvalId in interruptedApprovals)
+        {
+            LogApprovalInterrupted(approvalId);
+        }
+
         LogDatabaseReady(dataDirectory, interrupted);
         _ready.TrySetResult();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready in {DataDirectory}; {InterruptedCount} unfinished cycle runs marked interrupted")]
     private partial void LogDatabaseReady(string dataDirectory, int interruptedCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Approval {ApprovalId} was running when Macha stopped; marked interrupted and not run again")]
+    private partial void LogApprovalInterrupted(Guid approvalId);
 }

@@ -1,4 +1,5 @@
 using Macha.Core.Analysis;
+using Macha.Core.Approvals;
 using Macha.Core.Incidents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -17,6 +18,10 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
 
     public DbSet<AnalysisRecord> Analyses => Set<AnalysisRecord>();
 
+    public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
+
+    public DbSet<ApprovalTransition> ApprovalTransitions => Set<ApprovalTransition>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -29,6 +34,7 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
         configurationBuilder.Properties<IncidentState>().HaveConversion<string>();
         configurationBuilder.Properties<IncidentChangeKind>().HaveConversion<string>();
         configurationBuilder.Properties<AnalysisState>().HaveConversion<string>();
+        configurationBuilder.Properties<ApprovalState>().HaveConversion<string>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -70,6 +76,23 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
             analysis.ToTable("Analyses");
             analysis.HasIndex(a => new { a.IncidentId, a.RequestedAt });
             analysis.HasIndex(a => a.State);
+        });
+
+        modelBuilder.Entity<ApprovalRecord>(approval =>
+        {
+            approval.ToTable("Approvals");
+            approval.HasIndex(a => new { a.State, a.CreatedAt });
+
+            // At most one Pending approval per proposal, enforced by SQLite even when two processes
+            // queue the same proposal at once. The filter names the stored text of ApprovalState.Pending.
+            approval.HasIndex(a => a.DedupKey).IsUnique().HasFilter("\"State\" = 'Pending'");
+        });
+
+        modelBuilder.Entity<ApprovalTransition>(transition =>
+        {
+            transition.ToTable("ApprovalTransitions");
+            transition.HasIndex(t => new { t.ApprovalId, t.At });
+            transition.HasOne<ApprovalRecord>().WithMany().HasForeignKey(t => t.ApprovalId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 
