@@ -7,6 +7,7 @@ using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
+using Macha.Core.Storage.Audit;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -71,6 +72,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddSingleton<SnapshotFileStore>();
         services.AddSingleton<RetentionService>();
         services.AddSingleton<HealthQueries>();
+        services.AddMachaAudit();
         return services;
     }
 
