@@ -8,6 +8,7 @@ using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
+using Macha.Core.Storage.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ internal sealed partial class IncidentAnalyst
     private readonly IReadOnlyDictionary<string, IAnalysisTool> _tools;
     private readonly IHostInventory _inventory;
     private readonly IDbContextFactory<MachaDbContext> _databases;
+    private readonly IAuditLog _audit;
     private readonly IOptionsMonitor<AnalysisOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<IncidentAnalyst> _logger;
@@ -42,6 +44,7 @@ internal sealed partial class IncidentAnalyst
         IEnumerable<IAnalysisTool> tools,
         IHostInventory inventory,
         IDbContextFactory<MachaDbContext> databases,
+        IAuditLog audit,
         IOptionsMonitor<AnalysisOptions> options,
         TimeProvider timeProvider,
         ILogger<IncidentAnalyst> logger)
@@ -52,6 +55,7 @@ internal sealed partial class IncidentAnalyst
         _tools = tools.ToDictionary(tool => tool.Name, StringComparer.Ordinal);
         _inventory = inventory;
         _databases = databases;
+        _audit = audit;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -251,6 +255,7 @@ internal sealed partial class IncidentAnalyst
 
         // Saved even when the caller cancelled, so the record never stays "running".
         await db.SaveChangesAsync(CancellationToken.None);
+        await _audit.RecordAsync(record, run.ToolCalls.Count);
     }
 
     private static AITool Declare(IAnalysisTool tool) =>
