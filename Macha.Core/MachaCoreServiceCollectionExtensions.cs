@@ -68,6 +68,7 @@ public static class MachaCoreServiceCollectionExtensions
             };
             builder.UseSqlite(connection.ToString());
         });
+        services.AddSingleton<DataDirectoryLock>();
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<SnapshotFileStore>();
         services.AddSingleton<RetentionService>();

@@ -209,8 +209,9 @@ internal sealed partial class HealthCycle : IDisposable
         {
             await _snapshotFiles.WriteAsync(snapshot, cancellationToken);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // The snapshot is already in the database; a file that cannot be written costs only the copy.
             LogSnapshotFileFailed(ex, shell.HostName);
         }
 

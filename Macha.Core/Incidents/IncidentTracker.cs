@@ -82,7 +82,7 @@ internal sealed partial class IncidentTracker
 
         foreach (var change in changes)
         {
-            LogIncidentChanged(change.Kind, change.HostName, change.Fingerprint, change.Reason);
+            LogIncidentChanged(change.Kind, change.IncidentId, change.HostName, change.Fingerprint, change.Reason);
         }
 
         return changes;
@@ -146,6 +146,6 @@ internal sealed partial class IncidentTracker
     private static IncidentChange Change(IncidentRecord incident, IncidentChangeKind kind) =>
         new(incident.Id, incident.HostName, incident.Fingerprint, kind, incident.ChangeReason ?? "");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Incident {IncidentChange} on host {HostName} ({Fingerprint}): {Reason}")]
-    private partial void LogIncidentChanged(IncidentChangeKind incidentChange, string hostName, string fingerprint, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Incident {IncidentId} {IncidentChange} on host {HostName} (fingerprint {Fingerprint}): {Reason}")]
+    private partial void LogIncidentChanged(IncidentChangeKind incidentChange, Guid incidentId, string hostName, string fingerprint, string reason);
 }

@@ -13,7 +13,9 @@ namespace Macha.Core.Storage;
 internal sealed partial class SnapshotFileStore
 {
     private const string FilePrefix = "snapshot_";
-    private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
+    // Milliseconds in the name, because manual cycles can run within the same second.
+    private const string TimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
+    private const string SecondsTimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     private readonly IOptionsMonitor<MachaOptions> _options;
     private readonly TimeProvider _timeProvider;
@@ -41,8 +43,19 @@ internal sealed partial class SnapshotFileStore
         // Write to a temporary name and rename, so a crash never leaves a half-written snapshot file.
         var temporary = path + ".tmp";
         await File.WriteAllTextAsync(temporary, SnapshotJson.Serialize(snapshot), cancellationToken);
-        File.Move(temporary, path, overwrite: true);
-        return path;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+                return path;
+            }
+            catch (IOException) when (File.Exists(path) && attempt < 100)
+            {
+                // Two snapshots of one host in the same millisecond: keep both.
+                path = Path.Combine(directory, Path.GetFileNameWithoutExtension(name) + $"-{attempt}.json");
+            }
+        }
     }
 
     /// <summary>Deletes this host's snapshot files beyond the count limit or older than the age limit.</summary>
@@ -86,10 +99,17 @@ internal sealed partial class SnapshotFileStore
 
     private static DateTimeOffset? ParseTime(string path)
     {
-        var name = Path.GetFileNameWithoutExtension(path);
+        var name = Path.GetFileNameWithoutExtension(path)[FilePrefix.Length..];
+        var suffix = name.IndexOf('-', StringComparison.Ordinal);
+        if (suffix >= 0)
+        {
+            name = name[..suffix];
+        }
+
+        // Files written before milliseconds were added to the name have whole seconds.
         return DateTimeOffset.TryParseExact(
-            name[FilePrefix.Length..],
-            TimeFormat,
+            name,
+            [TimeFormat, SecondsTimeFormat],
             CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal,
             out var time)

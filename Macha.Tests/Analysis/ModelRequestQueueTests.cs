@@ -448,7 +448,16 @@ public sealed class ModelRequestQueueTests
         await Task.WhenAll(cancellers).WaitAsync(HangGuard);
         var outcomes = await Task.WhenAll(callers.Select(ObserveAsync)).WaitAsync(HangGuard);
 
+        // A caller cancelled while its work runs returns at once, but the request keeps its slot
+        // until the work itself ends, so wait for the last work to finish before reading the state.
         var state = queue.GetState();
+        using var drain = new CancellationTokenSource(HangGuard);
+        while (state.Running.Count > 0 || state.Waiting.Count > 0)
+        {
+            await Task.Delay(10, drain.Token);
+            state = queue.GetState();
+        }
+
         Assert.Equal(outcomes.Count(outcome => outcome == "completed"), state.CompletedCount);
         Assert.Equal(outcomes.Count(outcome => outcome == "cancelled"), state.CancelledCount);
         Assert.Equal(callerCount, state.CompletedCount + state.CancelledCount);

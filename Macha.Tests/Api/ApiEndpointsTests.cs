@@ -148,12 +148,15 @@ public sealed class ApiEndpointsTests : IClassFixture<MachaWebFactory>
         }
     }
 
-    [Fact]
-    public async Task GetIncidents_UnknownState_Returns400Problem()
+    [Theory]
+    [InlineData("burning")]
+    [InlineData("1")]
+    [InlineData("Open,Ongoing")]
+    public async Task GetIncidents_UnknownState_Returns400Problem(string state)
     {
         using var client = _factory.CreateClient();
 
-        var response = await client.GetAsync(new Uri("/api/incidents?state=burning", UriKind.Relative));
+        var response = await client.GetAsync(new Uri($"/api/incidents?state={state}", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -185,6 +188,7 @@ public sealed class ApiEndpointsTests : IClassFixture<MachaWebFactory>
             c => c.GetProperty("status").GetString());
         Assert.Equal("Healthy", checks["database"]);
         Assert.Equal("Healthy", checks["scheduler"]);
+        Assert.Equal("Healthy", checks["model"]);
         Assert.Contains(checks["cycle"], new[] { "Healthy", "Degraded" });
     }
 

@@ -32,7 +32,33 @@ public sealed class RetentionTests : IDisposable
 
         Assert.Equal(2, deleted);
         var kept = Directory.GetFiles(store.DirectoryFor("web-1")).Select(Path.GetFileName).Order().ToList();
-        Assert.Equal(["snapshot_20261204T115800Z.json", "snapshot_20261204T115900Z.json", "snapshot_20261204T120000Z.json"], kept);
+        Assert.Equal(["snapshot_20261204T115800000Z.json", "snapshot_20261204T115900000Z.json", "snapshot_20261204T120000000Z.json"], kept);
+    }
+
+    [Fact]
+    public async Task WriteAsync_TwoSnapshotsInOneMillisecond_KeepsBoth()
+    {
+        var store = CreateStore(new MachaOptions { DataDirectory = _data.Path });
+
+        var first = await store.WriteAsync(Snapshot(Now));
+        var second = await store.WriteAsync(Snapshot(Now));
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(2, Directory.GetFiles(store.DirectoryFor("web-1")).Length);
+    }
+
+    [Fact]
+    public async Task ApplyRetention_FileNamedInWholeSeconds_IsStillAgedOut()
+    {
+        var store = CreateStore(new MachaOptions { DataDirectory = _data.Path, RetentionAge = TimeSpan.FromDays(1) });
+        await store.WriteAsync(Snapshot(Now));
+        var old = Path.Combine(store.DirectoryFor("web-1"), "snapshot_20261201T120000Z.json");
+        await File.WriteAllTextAsync(old, "{}");
+
+        var deleted = store.ApplyRetention("web-1");
+
+        Assert.Equal(1, deleted);
+        Assert.False(File.Exists(old));
     }
 
     [Fact]

@@ -75,12 +75,14 @@ internal static class ApiEndpoints
         IncidentState? wanted = null;
         if (state is not null)
         {
-            if (!Enum.TryParse<IncidentState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            // Match names only: Enum.TryParse would also take numbers and comma-joined flags.
+            var name = Enum.GetNames<IncidentState>().FirstOrDefault(n => string.Equals(n, state, StringComparison.OrdinalIgnoreCase));
+            if (name is null)
             {
                 return Problems.Invalid($"The query parameter 'state' must be one of {string.Join(", ", Enum.GetNames<IncidentState>())}; got '{state}'.");
             }
 
-            wanted = parsed;
+            wanted = Enum.Parse<IncidentState>(name);
         }
 
         var incidents = await queries.ListIncidentsAsync(host, wanted, limit ?? DefaultLimit, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Macha.Core.Analysis;
 using Macha.Core.Configuration;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
@@ -14,8 +15,10 @@ internal static class HealthChecks
 {
     public static IServiceCollection AddMachaHealthChecks(this IServiceCollection services)
     {
+        services.AddHttpClient();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<ModelServerHealthCheck>("model")
             .AddCheck<SchedulerHealthCheck>("scheduler")
             .AddCheck<LastCycleHealthCheck>("cycle");
         return services;
@@ -54,10 +57,18 @@ internal static class HealthChecks
     }
 }
 
-internal sealed class DatabaseHealthCheck(IDbContextFactory<MachaDbContext> databases) : IHealthCheck
+internal sealed class DatabaseHealthCheck(IDbContextFactory<MachaDbContext> databases, IOptionsMonitor<MachaOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // SQLite keeps writing to a database file that was deleted while open, and everything
+        // written after that is lost at the next start; only the path on disk shows it.
+        var path = Path.Combine(options.CurrentValue.ResolveDataDirectory(), "macha.db");
+        if (!File.Exists(path))
+        {
+            return HealthCheckResult.Unhealthy($"The database file {path} no longer exists; what Macha records now is lost at the next start. Restart Macha.");
+        }
+
         try
         {
             await using var db = await databases.CreateDbContextAsync(cancellationToken);
@@ -67,6 +78,36 @@ internal sealed class DatabaseHealthCheck(IDbContextFactory<MachaDbContext> data
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
             return HealthCheckResult.Unhealthy($"SQLite query failed: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>Whether the Ollama server answers, when analysis is enabled.</summary>
+internal sealed class ModelServerHealthCheck(IHttpClientFactory httpClients, IOptionsMonitor<AnalysisOptions> options) : IHealthCheck
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var analysis = options.CurrentValue;
+        if (!analysis.Enabled)
+        {
+            return HealthCheckResult.Healthy("Analysis is disabled (Macha:Analysis:Enabled is false).");
+        }
+
+        var server = analysis.OllamaUrl.GetLeftPart(UriPartial.Authority);
+        using var client = httpClients.CreateClient();
+        client.Timeout = ProbeTimeout;
+        try
+        {
+            using var response = await client.GetAsync(new Uri(analysis.OllamaUrl, "api/version"), cancellationToken);
+            return response.IsSuccessStatusCode
+                ? HealthCheckResult.Healthy($"Ollama at {server} answers.")
+                : HealthCheckResult.Degraded($"Ollama at {server} answered {(int)response.StatusCode}; incidents are not analysed and the playbooks apply.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return HealthCheckResult.Degraded($"Ollama at {server} cannot be reached; incidents are not analysed and the playbooks apply.");
         }
     }
 }

@@ -72,6 +72,9 @@ internal static class MachaWebApplicationExtensions
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .MinimumLevel.Override("System", LogEventLevel.Warning)
             .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+            // A failed start is reported once, in plain words, by MachaProgram; the host's own
+            // error line would repeat it with a stack trace.
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             // Keys stay unencrypted in the data directory, which only Macha's user can read; the
             // warning about it would repeat at every start without telling the operator anything new.
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
