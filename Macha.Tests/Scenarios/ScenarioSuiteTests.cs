@@ -83,6 +83,47 @@ public sealed class ScenarioSuiteTests(ITestOutputHelper output)
         Assert.Equal(1.0, recall);
     }
 
+    /// <summary>
+    /// Checks that the healthy base host records every command and file the collectors read, so a
+    /// scenario that changes one section tests that section and not a gap in the base.
+    /// </summary>
+    [Fact]
+    public async Task BaseHost_Collected_EveryCollectorOkExceptNixos()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Macha:DataDirectory"] = Path.Combine(Path.GetTempPath(), "macha-scenarios-unused"),
+            ["Macha:Monitoring:CommandTimeout"] = "00:00:00.200",
+            ["Macha:Monitoring:CollectorTimeout"] = "00:00:10",
+        };
+        var time = new FakeTimeProvider(ScenarioTime.AddMinutes(-5));
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddMachaCore(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        await using var provider = services.BuildServiceProvider();
+        var collector = provider.GetRequiredService<SnapshotCollector>();
+        var baseHost = Scenario.Load(Scenario.BaseFileName);
+
+        // The second collection is the one checked, because the journal, CPU and restart checks
+        // read the first collection's cursor and counters.
+        var previous = await collector.CollectAsync(new ScenarioShell(baseHost, previousCycle: true), null);
+        time.Advance(TimeSpan.FromMinutes(5));
+        var current = await collector.CollectAsync(new ScenarioShell(baseHost, previousCycle: false), previous);
+
+        Assert.Equal(collector.EnabledCollectorNames().Order(StringComparer.Ordinal), current.Collectors.Select(s => s.Name).Order(StringComparer.Ordinal));
+        foreach (var status in current.Collectors.Where(s => s.Name != "nixos"))
+        {
+            Assert.True(status.State == CollectorState.Ok, $"{status.Name} is {status.State}: {status.Detail}");
+        }
+
+        // The base is a Debian host, so the NixOS checks have nothing to read.
+        var nixos = Assert.Single(current.Collectors, s => s.Name == "nixos");
+        Assert.Equal(CollectorState.Unavailable, nixos.State);
+        Assert.Equal("not a NixOS host", nixos.Detail);
+        output.WriteLine(string.Join(", ", current.Collectors.Select(s => $"{s.Name}: {s.State}")));
+    }
+
     private static async Task<IReadOnlyList<Finding>> RunAsync(Scenario scenario)
     {
         var settings = new Dictionary<string, string?>
