@@ -39,12 +39,13 @@ public sealed class AnalysisSignal : IDisposable
 /// </summary>
 internal static class AnalysisRequests
 {
-    public static int Add(MachaDbContext db, IEnumerable<IncidentChange> changes, AnalysisOptions options, DateTimeOffset now)
+    /// <summary>Adds the requests to <paramref name="db"/> and returns them; the caller saves.</summary>
+    public static IReadOnlyList<AnalysisRecord> Add(MachaDbContext db, IEnumerable<IncidentChange> changes, AnalysisOptions options, DateTimeOffset now)
     {
-        var added = 0;
+        var added = new List<AnalysisRecord>();
         foreach (var change in changes.Where(c => c.Kind is IncidentChangeKind.Opened or IncidentChangeKind.Reopened or IncidentChangeKind.SeverityChanged))
         {
-            db.Analyses.Add(new AnalysisRecord
+            var record = new AnalysisRecord
             {
                 Id = Guid.NewGuid(),
                 IncidentId = change.IncidentId,
@@ -58,11 +59,9 @@ internal static class AnalysisRequests
                     ? null
                     : "Analysis is disabled (Macha:Analysis:Enabled is false), so the rule-based playbooks apply.",
                 FinishedAt = options.Enabled ? null : now,
-            });
-
-            // TODO: a request skipped here gets no line in decisions.jsonl. The cycle would have to
-            // append one after its transaction commits, as the worker does for requests it skips.
-            added++;
+            };
+            db.Analyses.Add(record);
+            added.Add(record);
         }
 
         return added;

@@ -6,6 +6,7 @@ using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
+using Macha.Core.Storage.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ internal sealed partial class HealthCycle : IDisposable
     private readonly IncidentTracker _incidents;
     private readonly IOptionsMonitor<AnalysisOptions> _analysisOptions;
     private readonly AnalysisSignal _analysisSignal;
+    private readonly IAuditLog _audit;
     private readonly IDbContextFactory<MachaDbContext> _databases;
     private readonly SnapshotFileStore _snapshotFiles;
     private readonly RetentionService _retention;
@@ -42,6 +44,7 @@ internal sealed partial class HealthCycle : IDisposable
         IncidentTracker incidents,
         IOptionsMonitor<AnalysisOptions> analysisOptions,
         AnalysisSignal analysisSignal,
+        IAuditLog audit,
         IDbContextFactory<MachaDbContext> databases,
         SnapshotFileStore snapshotFiles,
         RetentionService retention,
@@ -56,6 +59,7 @@ internal sealed partial class HealthCycle : IDisposable
         _incidents = incidents;
         _analysisOptions = analysisOptions;
         _analysisSignal = analysisSignal;
+        _audit = audit;
         _databases = databases;
         _snapshotFiles = snapshotFiles;
         _retention = retention;
@@ -275,7 +279,15 @@ internal sealed partial class HealthCycle : IDisposable
         var analyses = AnalysisRequests.Add(db, changes, _analysisOptions.CurrentValue, snapshot.TakenAt);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (analyses > 0)
+
+        // Skipped requests are decided here, so their audit line follows the commit; queued ones
+        // get theirs from the analyst when they finish.
+        foreach (var skipped in analyses.Where(a => a.State == AnalysisState.Skipped))
+        {
+            await _audit.RecordAsync(skipped, toolCallCount: 0);
+        }
+
+        if (analyses.Any(a => a.State == AnalysisState.Queued))
         {
             _analysisSignal.Notify();
         }

@@ -198,6 +198,9 @@ public sealed class IncidentAnalystTests : IAsyncLifetime
         Assert.Equal(AnalysisState.Skipped, analysis.State);
         Assert.Contains("Macha:Analysis:Enabled", analysis.Reason, StringComparison.Ordinal);
         Assert.Empty(_ollama.RequestBodies(FakeOllamaServer.Chat));
+        var decisionLine = JsonDocument.Parse(File.ReadLines(Path.Combine(disabled.DataDirectory, "decisions.jsonl")).Single()).RootElement;
+        Assert.Equal("skipped", decisionLine.GetProperty("data").GetProperty("state").GetString());
+        Assert.Equal(analysis.Id, decisionLine.GetProperty("data").GetProperty("analysis_id").GetGuid());
     }
 
     [Fact]
