@@ -1,3 +1,4 @@
+using Macha.Core.Actions;
 using Macha.Core.Analysis;
 using Macha.Core.Approvals;
 using Macha.Core.Configuration;
@@ -42,6 +43,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddMachaDetection(configuration);
         services.AddMachaAnalysis(configuration);
         services.AddMachaApprovals(configuration);
+        services.AddMachaActions(configuration);
         services.AddMachaStorage();
 
         services.AddSingleton<SnapshotCollector>();
