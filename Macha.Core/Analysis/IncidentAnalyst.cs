@@ -159,7 +159,7 @@ internal sealed partial class IncidentAnalyst
         messages.Add(new ChatMessage(ChatRole.User, PromptBuilder.RepairRequest(errors)));
         var repaired = await AskAsync(messages, answerOptions, incident, run, cancellationToken);
         (decision, errors) = DecisionValidator.Parse(repaired.Text);
-        return decision ?? throw new AnalysisFailedException($"the model's answer was invalid after one repair attempt: {string.Join(" ", errors.Take(3))}");
+        return decision ?? throw new AnalysisFailedException($"the model's response was invalid after one repair attempt: {string.Join(" ", errors.Take(3))}");
     }
 
     private async Task<ChatResponse> AskAsync(
@@ -293,7 +293,7 @@ internal sealed partial class IncidentAnalyst
     [LoggerMessage(Level = LogLevel.Warning, Message = "Analysis {AnalysisId} of incident {Fingerprint} on host {HostName} failed: {Reason}")]
     private partial void LogAnalysisFailed(Guid analysisId, string hostName, string fingerprint, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId}: the answer was invalid ({ErrorCount} errors); asking the model once to repair it")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId}: the model's response was invalid ({ErrorCount} errors); asking once for a repaired one")]
     private partial void LogRepairRequested(Guid analysisId, int errorCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Analysis {AnalysisId}: summarising cached output {CachedOutputId} failed: {Reason}")]
@@ -315,5 +315,5 @@ internal sealed partial class IncidentAnalyst
     }
 }
 
-/// <summary>An analysis could not produce a valid decision; the message says why, for the dashboard.</summary>
+/// <summary>An analysis ended without a valid decision; the message gives the reason shown on the dashboard.</summary>
 internal sealed class AnalysisFailedException(string message) : Exception(message);
