@@ -190,8 +190,11 @@ internal sealed partial class ApprovalQueue
             return await ChangedAsync(db, id, ApprovalState.Pending, actor, cancellationToken);
         }
 
-        // The approval may be Pending only because the expiry pass has not run yet.
-        if (await TryExpireAsync(db, id, expiresBefore, now, cancellationToken))
+        // The approval may be Pending only because the expiry pass has not run yet. The read skips
+        // a second write transaction for the common conflict, and the expiry itself stays conditional.
+        var current = await db.Approvals.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+        if (current is { State: ApprovalState.Pending } && current.CreatedAt <= expiresBefore
+            && await TryExpireAsync(db, id, expiresBefore, now, cancellationToken))
         {
             LogApprovalExpired(id);
         }

@@ -58,6 +58,9 @@ try
         case "mapreduce-memory": // [--megabytes N] [--context-tokens N]: peak memory while map-reducing an N MB log
             return await MapReduceMemory.RunAsync(rest, cancellation.Token);
 
+        case "approval-latency": // [--approvals N] [--warmup N] [--racers N]: time from approve to execution start
+            return await ApprovalLatency.RunAsync(ReadPositive(rest, "--approvals", 1000), ReadPositive(rest, "--warmup", 50, allowZero: true), ReadPositive(rest, "--racers", 1), cancellation.Token);
+
         default:
             Console.Error.WriteLine($"Unknown mode '{mode}'.");
             Console.Error.WriteLine(Usage);
