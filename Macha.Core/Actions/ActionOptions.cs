@@ -34,6 +34,12 @@ public sealed class ActionOptions
     public int MaxAutomaticActionsPerHour { get; set; } = 10;
 
     /// <summary>
+    /// How long the executor waits after a restart before it checks that the unit is active. A unit that
+    /// starts and then crashes within this time fails the check instead of passing it.
+    /// </summary>
+    public TimeSpan RestartSettleTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Risk per action kind, keyed by the kind's schema name such as "restart_unit", for kinds that should
     /// be treated as riskier here than by default. An override can only raise a kind's risk: a value below
     /// the built-in risk fails validation at start, and <see cref="ActionRiskPolicy"/> ignores it anyway.

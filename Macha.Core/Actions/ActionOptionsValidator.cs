@@ -11,6 +11,7 @@ internal sealed class ActionOptionsValidator : IValidateOptions<ActionOptions>
     private const int MaxAutomaticActionsLimit = 1000;
     private const int MaxProtectedUnitLength = 255;
     private static readonly TimeSpan MaxRestartWindow = TimeSpan.FromDays(7);
+    private static readonly TimeSpan MaxRestartSettleTime = TimeSpan.FromMinutes(5);
 
     public ValidateOptionsResult Validate(string? name, ActionOptions options)
     {
@@ -45,6 +46,11 @@ internal sealed class ActionOptionsValidator : IValidateOptions<ActionOptions>
         if (options.MaxAutomaticActionsPerHour is < 0 or > MaxAutomaticActionsLimit)
         {
             failures.Add($"{Prefix}{nameof(ActionOptions.MaxAutomaticActionsPerHour)} must be between 0 and {MaxAutomaticActionsLimit}; got {options.MaxAutomaticActionsPerHour}.");
+        }
+
+        if (options.RestartSettleTime < TimeSpan.Zero || options.RestartSettleTime > MaxRestartSettleTime)
+        {
+            failures.Add($"{Prefix}{nameof(ActionOptions.RestartSettleTime)} must be between 00:00:00 and {MaxRestartSettleTime}; got {options.RestartSettleTime}.");
         }
 
         foreach (var (kind, risk) in options.RiskOverrides ?? [])

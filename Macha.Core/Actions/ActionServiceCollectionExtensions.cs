@@ -29,6 +29,7 @@ public static class ActionServiceCollectionExtensions
 
         // One limiter for the process, because its counts are what cap automatic actions across hosts.
         services.TryAddSingleton<ActionRateLimiter>();
+        services.TryAddSingleton<Execution.ActionExecutor>();
         return services;
     }
 }

@@ -26,6 +26,8 @@ public sealed class ActionOptionsValidatorTests
     [InlineData("RestartWindow", "8.00:00:00", "RestartWindow")]
     [InlineData("MaxAutomaticActionsPerHour", "-1", "MaxAutomaticActionsPerHour")]
     [InlineData("MaxAutomaticActionsPerHour", "1001", "MaxAutomaticActionsPerHour")]
+    [InlineData("RestartSettleTime", "-00:00:01", "RestartSettleTime")]
+    [InlineData("RestartSettleTime", "00:05:01", "RestartSettleTime")]
     [InlineData("ProtectedUnits:0", "nginx service", "ProtectedUnits:0")]
     [InlineData("ProtectedUnits:0", "back?up", "ProtectedUnits:0")]
     [InlineData("ProtectedUnits:0", "a/b.service", "ProtectedUnits:0")]
