@@ -1,4 +1,5 @@
 using Bunit;
+using Macha.Core.Analysis;
 using Macha.Core.Cycle;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
@@ -8,6 +9,7 @@ using Macha.Web.Components.Pages;
 using Macha.Web.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Macha.Tests.Components;
@@ -25,6 +27,8 @@ public sealed class OverviewTests : MachaBunitContext
         Services.AddSingleton(_harness.Get<CycleEvents>());
         Services.AddSingleton<ICycleLauncher>(_launcher);
         Services.AddSingleton<TimeProvider>(_time);
+        Services.AddSingleton(_harness.Get<IModelRequestQueue>());
+        Services.AddSingleton(_harness.Get<IOptionsMonitor<AnalysisOptions>>());
     }
 
     public override async Task DisposeAsync()
@@ -62,6 +66,7 @@ public sealed class OverviewTests : MachaBunitContext
         Assert.Contains("CollectorFailed", incidents, StringComparison.Ordinal);
         Assert.Contains("Open", incidents, StringComparison.Ordinal);
         Assert.Contains("skipped: playbooks apply", incidents, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-test=model-queue]"));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Macha.Core.Monitoring;
 using Macha.Core.Storage;
 using Macha.Web.Jobs;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
 
 namespace Macha.Web.Components.Pages;
 
@@ -38,6 +39,14 @@ public sealed partial class Overview : IAsyncDisposable
 
     [Inject]
     private TimeProvider TimeProvider { get; set; } = default!;
+
+    [Inject]
+    private IModelRequestQueue ModelQueue { get; set; } = default!;
+
+    [Inject]
+    private IOptionsMonitor<AnalysisOptions> AnalysisOptions { get; set; } = default!;
+
+    private bool AnalysisEnabled => AnalysisOptions.CurrentValue.Enabled;
 
     protected override async Task OnInitializedAsync()
     {
