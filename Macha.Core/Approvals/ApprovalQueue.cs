@@ -75,6 +75,7 @@ internal sealed partial class ApprovalQueue
             DryRunOutput = request.DryRunOutput,
             IncidentId = request.IncidentId,
             DedupKey = request.DedupKey,
+            ProposalJson = request.ProposalJson,
             CreatedAt = now,
             ChangedAt = now,
         };

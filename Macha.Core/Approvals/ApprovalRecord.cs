@@ -67,6 +67,12 @@ public sealed class ApprovalRecord
     /// </summary>
     public required string DedupKey { get; set; }
 
+    /// <summary>
+    /// The proposal the action came from, as JSON. Execution rebuilds the typed request from it and
+    /// validates it again, so what runs never depends on the stored argv alone.
+    /// </summary>
+    public string? ProposalJson { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>Time of the latest transition.</summary>

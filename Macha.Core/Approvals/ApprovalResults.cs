@@ -26,6 +26,9 @@ public sealed record ApprovalRequest
 
     /// <summary>The same key for the same proposal, so that repeats are not queued while one is Pending.</summary>
     public required string DedupKey { get; init; }
+
+    /// <summary>The proposal as JSON, for execution to rebuild and validate the request again.</summary>
+    public string? ProposalJson { get; init; }
 }
 
 /// <param name="Approval">The new approval, or the Pending one with the same dedup key.</param>

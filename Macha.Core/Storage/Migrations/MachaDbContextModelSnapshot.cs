@@ -132,6 +132,9 @@ namespace Macha.Core.Storage.Migrations
                     b.Property<string>("Outcome")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ProposalJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Reason")
                         .IsRequired()
                         .HasColumnType("TEXT");
