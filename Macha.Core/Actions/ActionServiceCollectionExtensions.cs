@@ -30,6 +30,7 @@ public static class ActionServiceCollectionExtensions
         // One limiter for the process, because its counts are what cap automatic actions across hosts.
         services.TryAddSingleton<ActionRateLimiter>();
         services.TryAddSingleton<Execution.ActionExecutor>();
+        services.TryAddSingleton<ActionPlanner>();
         return services;
     }
 }

@@ -52,6 +52,9 @@ public sealed class AnalysisRecord
 
     /// <summary>Every tool call as JSON: tool, arguments, output size, duration, success.</summary>
     public string ToolCallsJson { get; set; } = "[]";
+
+    /// <summary>When the proposals (or playbooks) of this analysis went through the action policy; null until then.</summary>
+    public DateTimeOffset? PlannedAt { get; set; }
 }
 
 /// <summary>One tool call made during an analysis, as recorded with the decision.</summary>

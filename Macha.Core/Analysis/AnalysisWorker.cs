@@ -1,3 +1,4 @@
+using Macha.Core.Actions;
 using Macha.Core.Incidents;
 using Macha.Core.Storage;
 using Macha.Core.Storage.Audit;
@@ -75,6 +76,7 @@ internal sealed partial class AnalysisWorker : BackgroundService
 
     private readonly DatabaseInitializer _database;
     private readonly IncidentAnalyst _analyst;
+    private readonly ActionPlanner _planner;
     private readonly AnalysisSignal _signal;
     private readonly IDbContextFactory<MachaDbContext> _databases;
     private readonly IAuditLog _audit;
@@ -85,6 +87,7 @@ internal sealed partial class AnalysisWorker : BackgroundService
     public AnalysisWorker(
         DatabaseInitializer database,
         IncidentAnalyst analyst,
+        ActionPlanner planner,
         AnalysisSignal signal,
         IDbContextFactory<MachaDbContext> databases,
         IAuditLog audit,
@@ -94,6 +97,7 @@ internal sealed partial class AnalysisWorker : BackgroundService
     {
         _database = database;
         _analyst = analyst;
+        _planner = planner;
         _signal = signal;
         _databases = databases;
         _audit = audit;
@@ -155,10 +159,45 @@ internal sealed partial class AnalysisWorker : BackgroundService
 
             if (next is null)
             {
+                await PlanFinishedAsync(cancellationToken);
                 return;
             }
 
             await _analyst.AnalyzeAsync(next.Value, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Sends every finished analysis that has not been planned yet through the action policy: the
+    /// model's proposals when it decided, the playbooks when it failed or was skipped.
+    /// </summary>
+    internal async Task PlanFinishedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            AnalysisRecord? finished;
+            await using (var db = await _databases.CreateDbContextAsync(cancellationToken))
+            {
+                finished = await db.Analyses.AsNoTracking()
+                    .Where(a => a.PlannedAt == null && (a.State == AnalysisState.Succeeded || a.State == AnalysisState.Failed || a.State == AnalysisState.Skipped))
+                    .OrderBy(a => a.RequestedAt)
+                    .FirstOrDefaultAsync(cancellationToken);
+            }
+
+            if (finished is null)
+            {
+                return;
+            }
+
+            // Marked first, so a crash in the middle never plans the same proposals twice.
+            await using (var db = await _databases.CreateDbContextAsync(cancellationToken))
+            {
+                await db.Analyses.Where(a => a.Id == finished.Id).ExecuteUpdateAsync(
+                    setters => setters.SetProperty(a => a.PlannedAt, _timeProvider.GetUtcNow()),
+                    cancellationToken);
+            }
+
+            await _planner.PlanAsync(finished, cancellationToken);
         }
     }
 

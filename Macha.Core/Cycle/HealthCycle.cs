@@ -287,7 +287,8 @@ internal sealed partial class HealthCycle : IDisposable
             await _audit.RecordAsync(skipped, toolCallCount: 0);
         }
 
-        if (analyses.Any(a => a.State == AnalysisState.Queued))
+        // Queued analyses wait for the model; skipped ones wait for the playbooks. Both run in the worker.
+        if (analyses.Count > 0)
         {
             _analysisSignal.Notify();
         }

@@ -88,6 +88,7 @@ public sealed class AnalysisAuditTests : IAsyncLifetime
         var worker = new AnalysisWorker(
             _harness.Get<DatabaseInitializer>(),
             _harness.Get<IncidentAnalyst>(),
+            _harness.Get<Macha.Core.Actions.ActionPlanner>(),
             _harness.Get<AnalysisSignal>(),
             _harness.Get<IDbContextFactory<MachaDbContext>>(),
             _harness.Get<IAuditLog>(),

@@ -50,6 +50,9 @@ namespace Macha.Core.Storage.Migrations
                     b.Property<int>("ModelCalls")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("PlannedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Reason")
                         .HasColumnType("TEXT");
 

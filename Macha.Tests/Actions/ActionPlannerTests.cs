@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Macha.Core.Analysis;
+using Macha.Core.Approvals;
+using Macha.Core.Cycle;
+using Macha.Core.Monitoring;
+using Macha.Core.Storage;
+using Macha.Tests.Cycle;
+using Macha.Tests.Fakes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Macha.Tests.Actions;
+
+/// <summary>
+/// Follows a failed unit from the health cycle through the incident, the skipped analysis and the
+/// playbook to the action policy: a pending approval, an immediate run with verification, or a
+/// refusal, each with its audit line.
+/// </summary>
+public sealed class ActionPlannerTests
+{
+    [Fact]
+    public async Task Plan_FailedUnitUnderSuggest_QueuesRestartForApproval()
+    {
+        await using var harness = await StartAsync("nginx.service", "loaded", "Suggest");
+
+        await RunCycleAndPlanAsync(harness);
+
+        await using var db = harness.OpenDatabase();
+        var approval = await db.Approvals.SingleAsync();
+        Assert.Equal(ApprovalState.Pending, approval.State);
+        Assert.Equal("restart_unit", approval.ActionKind);
+        Assert.Equal(["sudo", "-n", "systemctl", "restart", "--", "nginx.service"], JsonSerializer.Deserialize<string[]>(approval.ArgvJson)!);
+        Assert.Equal("Low", approval.Risk);
+        Assert.NotNull(approval.ProposalJson);
+        Assert.Contains("action.queued", await ReadActionsAsync(harness), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_FailedUnitUnderAutoSafe_RestartsAndVerifies()
+    {
+        await using var harness = await StartAsync("nginx.service", "loaded", "AutoSafe");
+
+        await RunCycleAndPlanAsync(harness);
+
+        Assert.Contains("sudo -n systemctl restart -- nginx.service", Shell(harness).CommandsRun);
+        Assert.Contains("systemctl is-active -- nginx.service", Shell(harness).CommandsRun);
+        var actions = await ReadActionsAsync(harness);
+        Assert.Contains("action.started", actions, StringComparison.Ordinal);
+        Assert.Contains("action.succeeded", actions, StringComparison.Ordinal);
+        await using var db = harness.OpenDatabase();
+        Assert.Empty(await db.Approvals.ToListAsync());
+    }
+
+    [Fact]
+    public async Task Plan_ProtectedUnitFailed_IsRefusedAtEveryLevel()
+    {
+        await using var harness = await StartAsync("sshd.service", "loaded", "AutoFull");
+
+        await RunCycleAndPlanAsync(harness);
+
+        Assert.DoesNotContain(Shell(harness).CommandsRun, command => command.Contains("restart", StringComparison.Ordinal));
+        await using var db = harness.OpenDatabase();
+        Assert.Empty(await db.Approvals.ToListAsync());
+        Assert.Contains("action.refused", await ReadActionsAsync(harness), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_NotFoundUnitFailed_QueuesResetFailedInsteadOfRestart()
+    {
+        await using var harness = await StartAsync("sysroot-usr.mount", "not-found", "Suggest");
+
+        await RunCycleAndPlanAsync(harness);
+
+        await using var db = harness.OpenDatabase();
+        var approval = await db.Approvals.SingleAsync();
+        Assert.Equal("reset_failed_unit", approval.ActionKind);
+    }
+
+    [Fact]
+    public async Task Plan_SameIncidentNextCycle_PlansNothingAgain()
+    {
+        await using var harness = await StartAsync("nginx.service", "loaded", "Suggest");
+
+        await RunCycleAndPlanAsync(harness);
+        await RunCycleAndPlanAsync(harness);
+
+        await using var db = harness.OpenDatabase();
+        Assert.Single(await db.Approvals.ToListAsync());
+        Assert.All(await db.Analyses.ToListAsync(), analysis => Assert.NotNull(analysis.PlannedAt));
+    }
+
+    private static async Task RunCycleAndPlanAsync(CycleHarness harness)
+    {
+        await harness.Get<HealthCycle>().RunAsync(CycleTrigger.Scheduled);
+        var worker = harness.Provider.GetServices<IHostedService>().OfType<AnalysisWorker>().Single();
+        await worker.RunQueuedAsync(CancellationToken.None);
+    }
+
+    private static ReplayShell Shell(CycleHarness harness) => (ReplayShell)harness.Get<Macha.Core.Hosts.IHostInventory>().GetHosts()[0];
+
+    private static async Task<string> ReadActionsAsync(CycleHarness harness)
+    {
+        var path = Path.Combine(harness.DataDirectory, "actions.jsonl");
+        return File.Exists(path) ? await File.ReadAllTextAsync(path) : string.Empty;
+    }
+
+    private static Task<CycleHarness> StartAsync(string unit, string load, string autonomyLevel)
+    {
+        var shell = new ReplayShell("test-host")
+            .WithCommand($"sudo -n systemctl restart -- {unit}", "")
+            .WithCommand($"systemctl is-active -- {unit}", "active\n");
+        return CycleHarness.StartAsync(
+            [new FailedUnitCollector(unit, load)],
+            [shell],
+            new Dictionary<string, string?>
+            {
+                ["Macha:Actions:AutonomyLevel"] = autonomyLevel,
+                ["Macha:Actions:RestartSettleTime"] = "00:00:00",
+            });
+    }
+
+    /// <summary>Reports one failed unit, as the systemd collector would.</summary>
+    private sealed class FailedUnitCollector(string unit, string load) : ICollector
+    {
+        public string Name => "systemd";
+
+        public Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
+        {
+            context.Snapshot.Systemd = new SystemdSection([new UnitState(unit, load, "failed", "failed", null)], "degraded");
+            return Task.FromResult(CollectorOutcome.Ok());
+        }
+    }
+}
