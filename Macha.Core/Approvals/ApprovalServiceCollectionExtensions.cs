@@ -9,8 +9,9 @@ public static class ApprovalServiceCollectionExtensions
 {
     /// <summary>
     /// Binds <see cref="ApprovalOptions"/> from the <c>Macha:Approvals</c> section, validates them when
-    /// the host starts, and registers the approval queue. The queue needs the SQLite context factory
-    /// that AddMachaCore registers.
+    /// the host starts, and registers the approval queue and the runner that executes approved actions.
+    /// The queue needs the SQLite context factory that AddMachaCore registers, and the runner needs the
+    /// action services of AddMachaActions and an <see cref="Hosts.IHostInventory"/>.
     /// </summary>
     /// <param name="configuration">The root configuration, which contains the <c>Macha:Approvals</c> section.</param>
     public static IServiceCollection AddMachaApprovals(this IServiceCollection services, IConfiguration configuration)
@@ -24,6 +25,7 @@ public static class ApprovalServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ApprovalQueue>();
+        services.TryAddSingleton<ApprovalRunner>();
 
         return services;
     }
