@@ -26,6 +26,7 @@ internal static class ApiEndpoints
         api.MapGet("/cycles", ListCyclesAsync);
         api.MapGet("/cycles/{id:guid}", GetCycleAsync);
         api.MapAnalysisEndpoints();
+        api.MapApprovalEndpoints();
         api.MapAuditEndpoints();
         return endpoints;
     }

@@ -23,6 +23,18 @@ internal static class SchedulingServiceCollectionExtensions
                 .WithSimpleSchedule(schedule => schedule
                     .WithInterval(provider.GetRequiredService<IOptions<MachaOptions>>().Value.CheckInterval)
                     .RepeatForever()));
+
+            quartz.AddJob<ApprovalExpiryJob>(job => job
+                .WithIdentity(ApprovalExpiryJob.Key)
+                .StoreDurably()
+                .DisallowConcurrentExecution());
+            quartz.AddTrigger(trigger => trigger
+                .WithIdentity(new TriggerKey("approval-expiry-schedule", "macha"))
+                .ForJob(ApprovalExpiryJob.Key)
+                .StartNow()
+                .WithSimpleSchedule(schedule => schedule
+                    .WithInterval(ApprovalExpiryJob.Interval)
+                    .RepeatForever()));
         });
 
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
