@@ -113,6 +113,15 @@ internal sealed partial class ApprovalRunner
             return Fail(approval, $"Macha refused to run the approved action, so nothing ran: {decision.Reason}");
         }
 
+        // The person approved the command shown with the approval; run nothing else.
+        var first = request.BuildCommands()[0];
+        string[] rebuilt = [first.Program, .. first.Arguments];
+        var shown = System.Text.Json.JsonSerializer.Deserialize<string[]>(approval.ArgvJson) ?? [];
+        if (!rebuilt.SequenceEqual(shown, StringComparer.Ordinal))
+        {
+            return Fail(approval, $"The command rebuilt from the proposal ({string.Join(' ', rebuilt)}) differs from the one approved ({string.Join(' ', shown)}), so nothing ran.");
+        }
+
         var shell = _inventory.GetHosts().FirstOrDefault(h => string.Equals(h.HostName, request.HostName, StringComparison.OrdinalIgnoreCase));
         if (shell is null)
         {

@@ -37,6 +37,29 @@ public sealed class ActionPlannerTests
     }
 
     [Fact]
+    public async Task FailedUnit_ApprovedThroughTheQueue_RestartsVerifiesAndAudits()
+    {
+        await using var harness = await StartAsync("nginx.service", "loaded", "Suggest");
+        await RunCycleAndPlanAsync(harness);
+        Guid approvalId;
+        await using (var db = harness.OpenDatabase())
+        {
+            approvalId = (await db.Approvals.SingleAsync()).Id;
+        }
+
+        var result = await harness.Get<ApprovalRunner>().ApproveAndRunAsync(approvalId, "alice", "looks right");
+
+        Assert.Equal(ApprovalRunStatus.Ran, result.Status);
+        Assert.Equal(["sudo -n systemctl restart -- nginx.service", "systemctl is-active -- nginx.service"], Shell(harness).CommandsRun);
+        Assert.Equal(ApprovalState.Succeeded, (await harness.Get<ApprovalQueue>().GetAsync(approvalId))?.State);
+        var actions = await ReadActionsAsync(harness);
+        Assert.Contains("action.queued", actions, StringComparison.Ordinal);
+        Assert.Contains("action.succeeded", actions, StringComparison.Ordinal);
+        Assert.Contains("\"actor\":\"alice\"", actions, StringComparison.Ordinal);
+        Assert.Contains("skipped", await File.ReadAllTextAsync(Path.Combine(harness.DataDirectory, "decisions.jsonl")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plan_FailedUnitUnderAutoSafe_RestartsAndVerifies()
     {
         await using var harness = await StartAsync("nginx.service", "loaded", "AutoSafe");

@@ -50,6 +50,27 @@ public sealed class ApprovalRunnerTests
     }
 
     [Fact]
+    public async Task ApproveAndRun_ProposalDiffersFromApprovedCommand_EndsFailedWithoutRunning()
+    {
+        var shell = HealthyShell();
+        await using var harness = await StartAsync(shell);
+        var request = ApprovalTestData.Request("restart-unit:test-host:apache2.service") with
+        {
+            HostName = "test-host",
+            Argv = ["sudo", "-n", "systemctl", "restart", "--", "apache2.service"],
+            ProposalJson = JsonSerializer.Serialize(Proposal("nginx.service")),
+        };
+        var id = (await harness.Get<ApprovalQueue>().EnqueueAsync(request)).Approval.Id;
+
+        await harness.Get<ApprovalRunner>().ApproveAndRunAsync(id, Actor, "go ahead");
+
+        var stored = await harness.Get<ApprovalQueue>().GetAsync(id);
+        Assert.Equal(ApprovalState.Failed, stored?.State);
+        Assert.Contains("differs from the one approved", stored?.Outcome, StringComparison.Ordinal);
+        Assert.Empty(shell.CommandsRun);
+    }
+
+    [Fact]
     public async Task ApproveAndRun_ProtectedUnit_EndsFailedWithoutRunning()
     {
         var shell = HealthyShell()
