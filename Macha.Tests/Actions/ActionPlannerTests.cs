@@ -60,6 +60,34 @@ public sealed class ActionPlannerTests
     }
 
     [Fact]
+    public async Task Plan_AnalysisFailedBecauseOllamaIsDown_PlaybookStillQueuesRestart()
+    {
+        var ollama = await FakeOllamaServer.StartAsync();
+        var ollamaUrl = ollama.Uri.ToString();
+        await ollama.DisposeAsync();
+        await using var harness = await StartAsync(
+            "nginx.service",
+            "loaded",
+            "Suggest",
+            new Dictionary<string, string?>
+            {
+                ["Macha:Analysis:Enabled"] = "true",
+                ["Macha:Analysis:OllamaUrl"] = ollamaUrl,
+                ["Macha:Analysis:RequestTimeout"] = "00:00:05",
+            });
+
+        await RunCycleAndPlanAsync(harness);
+
+        await using var db = harness.OpenDatabase();
+        var analysis = await db.Analyses.SingleAsync();
+        Assert.Equal(Macha.Core.Analysis.AnalysisState.Failed, analysis.State);
+        Assert.False(string.IsNullOrWhiteSpace(analysis.Reason));
+        var approval = await db.Approvals.SingleAsync();
+        Assert.Equal("restart_unit", approval.ActionKind);
+        Assert.Null(approval.Diagnosis);
+    }
+
+    [Fact]
     public async Task Plan_FailedUnitUnderAutoSafe_RestartsAndVerifies()
     {
         await using var harness = await StartAsync("nginx.service", "loaded", "AutoSafe");
@@ -128,7 +156,7 @@ public sealed class ActionPlannerTests
         return File.Exists(path) ? await File.ReadAllTextAsync(path) : string.Empty;
     }
 
-    private static Task<CycleHarness> StartAsync(string unit, string load, string autonomyLevel)
+    private static Task<CycleHarness> StartAsync(string unit, string load, string autonomyLevel, Dictionary<string, string?>? extraSettings = null)
     {
         var shell = new ReplayShell("test-host")
             .WithCommand($"sudo -n systemctl restart -- {unit}", "")
@@ -136,7 +164,7 @@ public sealed class ActionPlannerTests
         return CycleHarness.StartAsync(
             [new FailedUnitCollector(unit, load)],
             [shell],
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(extraSettings ?? [])
             {
                 ["Macha:Actions:AutonomyLevel"] = autonomyLevel,
                 ["Macha:Actions:RestartSettleTime"] = "00:00:00",
