@@ -116,7 +116,17 @@ internal sealed partial class ApprovalRunner
         // The person approved the command shown with the approval; run nothing else.
         var first = request.BuildCommands()[0];
         string[] rebuilt = [first.Program, .. first.Arguments];
-        var shown = System.Text.Json.JsonSerializer.Deserialize<string[]>(approval.ArgvJson) ?? [];
+        string[] shown;
+        try
+        {
+            shown = System.Text.Json.JsonSerializer.Deserialize<string[]>(approval.ArgvJson) ?? [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // This method must not throw, or the approval would stay Running.
+            shown = [];
+        }
+
         if (!rebuilt.SequenceEqual(shown, StringComparer.Ordinal))
         {
             return Fail(approval, $"The command rebuilt from the proposal ({string.Join(' ', rebuilt)}) differs from the one approved ({string.Join(' ', shown)}), so nothing ran.");
