@@ -116,20 +116,20 @@ internal sealed partial class ApprovalRunner
         // The person approved the command shown with the approval; run nothing else.
         var first = request.BuildCommands()[0];
         string[] rebuilt = [first.Program, .. first.Arguments];
-        string[] shown;
+        string[] approved;
         try
         {
-            shown = System.Text.Json.JsonSerializer.Deserialize<string[]>(approval.ArgvJson) ?? [];
+            approved = System.Text.Json.JsonSerializer.Deserialize<string[]>(approval.ArgvJson) ?? [];
         }
         catch (System.Text.Json.JsonException)
         {
             // This method must not throw, or the approval would stay Running.
-            shown = [];
+            approved = [];
         }
 
-        if (!rebuilt.SequenceEqual(shown, StringComparer.Ordinal))
+        if (!rebuilt.SequenceEqual(approved, StringComparer.Ordinal))
         {
-            return Fail(approval, $"The command rebuilt from the proposal ({string.Join(' ', rebuilt)}) differs from the one approved ({string.Join(' ', shown)}), so nothing ran.");
+            return Fail(approval, $"The command rebuilt from the proposal ({string.Join(' ', rebuilt)}) differs from the one approved ({string.Join(' ', approved)}), so nothing ran.");
         }
 
         var shell = _inventory.GetHosts().FirstOrDefault(h => string.Equals(h.HostName, request.HostName, StringComparison.OrdinalIgnoreCase));

@@ -141,7 +141,12 @@ internal sealed record TokenBudget
             }
 
             // A lone surrogate is charged the most a UTF-8 sequence can take.
-            return char.IsSurrogate(c) ? 4 : c < 0x800 ? 2 : 3;
+            if (char.IsSurrogate(c))
+            {
+                return 4;
+            }
+
+            return c < 0x800 ? 2 : 3;
         }
 
         public void Add(char c)

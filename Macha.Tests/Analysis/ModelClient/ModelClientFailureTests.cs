@@ -13,7 +13,7 @@ public sealed class ModelClientFailureTests
     private const string PromptText = "Why did nginx.service fail? secret-token-7734";
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputA1_ThrowsModelMissing()
+    public async Task GetResponseAsync_ModelNotFound_ThrowsModelMissing()
     {
         var exception = await FailAsync(FakeOllamaResponses.ModelNotFound());
 
@@ -23,7 +23,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputA2_ThrowsModelMissing()
+    public async Task GetResponseAsync_ModelNotFoundOlderWording_ThrowsModelMissing()
     {
         var exception = await FailAsync(FakeOllamaResponses.ModelNotFoundOlderWording());
 
@@ -31,7 +31,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputA2AsPlainText_ThrowsModelMissing()
+    public async Task GetResponseAsync_ModelNotFoundAsPlainText_ThrowsModelMissing()
     {
         var body = FakeOllamaResponses.ReadCaseInput(FakeOllamaResponses.ErrorBodiesCase, "A2");
 
@@ -41,7 +41,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputB1_ThrowsToolsUnsupported()
+    public async Task GetResponseAsync_ToolsNotSupported_ThrowsToolsUnsupported()
     {
         var exception = await FailAsync(FakeOllamaResponses.ToolsUnsupported());
 
@@ -50,7 +50,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputB2ObjectEnvelope_ThrowsToolsUnsupported()
+    public async Task GetResponseAsync_ToolsErrorAsObject_ThrowsToolsUnsupported()
     {
         var exception = await FailAsync(FakeOllamaResponses.ToolsUnsupportedObjectEnvelope());
 
@@ -58,7 +58,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputC_ThrowsServerError()
+    public async Task GetResponseAsync_EmptyServerError_ThrowsServerError()
     {
         var exception = await FailAsync(FakeOllamaResponses.TruncatedToolCallServerError());
 
@@ -76,7 +76,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputD1_ThrowsServerErrorNamingMemory()
+    public async Task GetResponseAsync_RunnerKilled_ThrowsServerErrorNamingMemory()
     {
         var exception = await FailAsync(FakeOllamaResponses.RunnerKilled());
 
@@ -85,7 +85,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputD2_ThrowsServerErrorWithoutGoArtefact()
+    public async Task GetResponseAsync_RunnerTerminated_ThrowsServerErrorWithoutGoArtefact()
     {
         var exception = await FailAsync(FakeOllamaResponses.RunnerTerminatedWithGoArtefact());
 
@@ -94,7 +94,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetResponseAsync_Case027InputE_ThrowsBadRequest()
+    public async Task GetResponseAsync_StringifiedArguments_ThrowsBadRequest()
     {
         var exception = await FailAsync(FakeOllamaResponses.StringifiedArgumentsRejected());
 
@@ -103,7 +103,7 @@ public sealed class ModelClientFailureTests
     }
 
     [Fact]
-    public async Task GetStreamingResponseAsync_Case027InputA1_ThrowsModelMissing()
+    public async Task GetStreamingResponseAsync_ModelNotFound_ThrowsModelMissing()
     {
         await using var fixture = await ModelClientFixture.StartAsync();
         fixture.Server.EnqueueChat(FakeOllamaResponses.ModelNotFound());
