@@ -2,6 +2,7 @@ using Macha.Core.Configuration;
 using Macha.Core.Incidents;
 using Macha.Core.Storage;
 using Macha.Web.Jobs;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,8 @@ internal static class ApiEndpoints
 
     public static IEndpointRouteBuilder MapMachaApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api");
+        // Every endpoint needs Read; each one that changes something adds Operate itself.
+        var api = endpoints.MapGroup("/api").RequireAuthorization(MachaPolicies.Read);
         api.MapMachaHealth("/health");
 
         api.MapGet("/snapshots/latest", GetLatestSnapshotAsync);
@@ -22,7 +24,7 @@ internal static class ApiEndpoints
         api.MapGet("/incidents", ListIncidentsAsync);
         api.MapGet("/incidents/{id:guid}", GetIncidentAsync);
         api.MapGet("/incidents/{id:guid}/analyses", ListIncidentAnalysesAsync);
-        api.MapPost("/cycles", StartCycleAsync);
+        api.MapPost("/cycles", StartCycleAsync).RequireAuthorization(MachaPolicies.Operate);
         api.MapGet("/cycles", ListCyclesAsync);
         api.MapGet("/cycles/{id:guid}", GetCycleAsync);
         api.MapAnalysisEndpoints();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Macha.Core.Actions.Execution;
 using Macha.Core.Approvals;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Macha.Web.Api;
@@ -22,8 +23,8 @@ internal static class ApprovalEndpoints
     {
         api.MapGet("/approvals", ListApprovalsAsync);
         api.MapGet("/approvals/{id:guid}", GetApprovalAsync);
-        api.MapPost("/approvals/{id:guid}/approve", ApproveAsync);
-        api.MapPost("/approvals/{id:guid}/reject", RejectAsync);
+        api.MapPost("/approvals/{id:guid}/approve", ApproveAsync).RequireAuthorization(MachaPolicies.Operate);
+        api.MapPost("/approvals/{id:guid}/reject", RejectAsync).RequireAuthorization(MachaPolicies.Operate);
         return api;
     }
 

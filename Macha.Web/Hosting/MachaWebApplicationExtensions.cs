@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Macha.Web.Api;
 using Macha.Web.Components;
 using Macha.Web.Jobs;
+using Macha.Web.Security;
 using MudBlazor.Services;
 using Serilog;
 using Serilog.Events;
@@ -32,6 +33,7 @@ internal static class MachaWebApplicationExtensions
         builder.Services.AddMachaCore(builder.Configuration);
         builder.Services.AddMachaScheduling();
         builder.Services.AddMachaHealthChecks();
+        builder.Services.AddMachaSecurity();
 
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -49,6 +51,8 @@ internal static class MachaWebApplicationExtensions
         }
 
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapMachaApi();
