@@ -30,6 +30,7 @@ internal static class ApiEndpoints
         api.MapAnalysisEndpoints();
         api.MapApprovalEndpoints();
         api.MapAuditEndpoints();
+        api.MapDependencyEndpoints();
         return endpoints;
     }
 

@@ -6,6 +6,7 @@ using Macha.Web.Api;
 using Macha.Web.Components;
 using Macha.Web.Jobs;
 using Macha.Web.Security;
+using Macha.Web.Status;
 using MudBlazor.Services;
 using Serilog;
 using Serilog.Events;
@@ -34,6 +35,7 @@ internal static class MachaWebApplicationExtensions
         builder.Services.AddMachaScheduling();
         builder.Services.AddMachaHealthChecks();
         builder.Services.AddMachaSecurity();
+        builder.Services.AddMachaDependencyStatus();
 
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
