@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Actions.Execution;
 using Macha.Core.Analysis;
 using Macha.Core.Analysis.Decisions;
@@ -41,6 +42,7 @@ internal sealed partial class ActionPlanner
     private readonly ActionRateLimiter _rateLimiter;
     private readonly ApprovalQueue _approvals;
     private readonly ActionExecutor _executor;
+    private readonly AutonomySwitch _autonomySwitch;
     private readonly IHostInventory _inventory;
     private readonly IAuditLog _audit;
     private readonly IDbContextFactory<MachaDbContext> _databases;
@@ -52,6 +54,7 @@ internal sealed partial class ActionPlanner
         ActionRateLimiter rateLimiter,
         ApprovalQueue approvals,
         ActionExecutor executor,
+        AutonomySwitch autonomySwitch,
         IHostInventory inventory,
         IAuditLog audit,
         IDbContextFactory<MachaDbContext> databases,
@@ -62,6 +65,7 @@ internal sealed partial class ActionPlanner
         _rateLimiter = rateLimiter;
         _approvals = approvals;
         _executor = executor;
+        _autonomySwitch = autonomySwitch;
         _inventory = inventory;
         _audit = audit;
         _databases = databases;
@@ -113,15 +117,15 @@ internal sealed partial class ActionPlanner
 
         var options = _options.CurrentValue;
 
-        // NOTE: the pause switch is not stored yet, so autonomy is never paused here.
-        var verdict = _rateLimiter.Apply(request, _autonomy.Decide(request, options.AutonomyLevel, paused: false));
+        var autonomy = await _autonomySwitch.GetStateAsync(cancellationToken);
+        var verdict = _rateLimiter.Apply(request, _autonomy.Decide(request, options.AutonomyLevel, autonomy.Paused));
         LogPlanned(incident.HostName, request.Kind, verdict.Outcome, verdict.Reason);
 
         switch (verdict.Outcome)
         {
             case ActionOutcome.Execute when request is ExecutableActionRequest executable
                 && _inventory.GetHosts().FirstOrDefault(h => h.HostName == incident.HostName) is { } shell:
-                var execution = await _executor.ExecuteAsync(executable, shell, Actor, cancellationToken);
+                var execution = await _executor.ExecuteAsync(executable, shell, Actor, StillUnpausedAsync, cancellationToken);
                 return new PlannedAction(request.Kind, verdict.Outcome, verdict.Reason, request, Execution: execution);
 
             case ActionOutcome.Execute or ActionOutcome.AwaitApproval when request is ExecutableActionRequest executable:
@@ -154,6 +158,16 @@ internal sealed partial class ActionPlanner
                 await AuditAsync(AuditEventTypes.Decision, incident, request.Kind, $"recorded only: {verdict.Reason}", null);
                 return new PlannedAction(request.Kind, ActionOutcome.RecordOnly, verdict.Reason, request);
         }
+    }
+
+    // Autonomy may have been paused since the decision above; an action that has not started yet
+    // must then not start.
+    private async Task<string?> StillUnpausedAsync(CancellationToken cancellationToken)
+    {
+        var state = await _autonomySwitch.GetStateAsync(cancellationToken);
+        return state.Paused
+            ? $"Autonomy was paused by {state.PausedBy ?? "someone"} after this action was decided and before it started, so nothing ran."
+            : null;
     }
 
     private async Task AuditAsync(string type, IncidentRecord incident, string kind, string reason, Guid? approvalId)

@@ -31,6 +31,10 @@ public static class ActionServiceCollectionExtensions
         services.TryAddSingleton<ActionRateLimiter>();
         services.TryAddSingleton<Execution.ActionExecutor>();
         services.TryAddSingleton<ActionPlanner>();
+
+        // The switch reads the database and writes the audit log that AddMachaCore registers.
+        services.TryAddSingleton<Autonomy.AutonomyEvents>();
+        services.TryAddSingleton<Autonomy.AutonomySwitch>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Analysis;
 using Macha.Core.Approvals;
 using Macha.Core.Incidents;
@@ -21,6 +22,8 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
     public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
 
     public DbSet<ApprovalTransition> ApprovalTransitions => Set<ApprovalTransition>();
+
+    public DbSet<AutonomySettingRecord> AutonomySettings => Set<AutonomySettingRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -93,6 +96,16 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
             transition.ToTable("ApprovalTransitions");
             transition.HasIndex(t => new { t.ApprovalId, t.At });
             transition.HasOne<ApprovalRecord>().WithMany().HasForeignKey(t => t.ApprovalId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AutonomySettingRecord>(setting =>
+        {
+            setting.ToTable("AutonomySettings");
+            setting.Property(s => s.Id).ValueGeneratedNever();
+
+            // The row exists from the migration on, so pausing and resuming are conditional UPDATEs
+            // of one row and never race to insert it.
+            setting.HasData(new AutonomySettingRecord { Id = AutonomySettingRecord.SingletonId, Paused = false });
         });
     }
 

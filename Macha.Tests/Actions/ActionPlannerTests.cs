@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Macha.Core.Actions;
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Analysis;
 using Macha.Core.Approvals;
 using Macha.Core.Cycle;
@@ -9,6 +11,7 @@ using Macha.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Macha.Tests.Actions;
 
@@ -141,6 +144,42 @@ public sealed class ActionPlannerTests
         Assert.All(await db.Analyses.ToListAsync(), analysis => Assert.NotNull(analysis.PlannedAt));
     }
 
+    [Fact]
+    public async Task Plan_AutonomyPaused_RecordsOnlyAndRunsNothing()
+    {
+        await using var harness = await StartAsync("nginx.service", "loaded", "AutoFull");
+        await harness.Get<AutonomySwitch>().PauseAsync("alice", "maintenance");
+
+        await RunCycleAndPlanAsync(harness);
+
+        Assert.DoesNotContain(Shell(harness).CommandsRun, command => command.Contains("restart", StringComparison.Ordinal));
+        await using var db = harness.OpenDatabase();
+        Assert.Empty(await db.Approvals.ToListAsync());
+        var actions = await ReadActionsAsync(harness);
+        Assert.Contains("recorded only: Autonomy is paused", actions, StringComparison.Ordinal);
+        Assert.DoesNotContain("action.started", actions, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_PausedBeforeStart_RunsNothing()
+    {
+        // The planner logs its decision between deciding and starting; pausing from that log line
+        // puts the pause exactly in the window between the two.
+        var pauser = new PauseOnDecisionLoggerProvider();
+        await using var harness = await StartAsync(
+            "nginx.service", "loaded", "AutoSafe", configureServices: services => services.AddSingleton<ILoggerProvider>(pauser));
+        pauser.Switch = harness.Get<AutonomySwitch>();
+
+        await RunCycleAndPlanAsync(harness);
+
+        Assert.True(pauser.Paused);
+        Assert.DoesNotContain(Shell(harness).CommandsRun, command => command.Contains("restart", StringComparison.Ordinal));
+        var actions = await ReadActionsAsync(harness);
+        Assert.Contains("action.refused", actions, StringComparison.Ordinal);
+        Assert.Contains("Autonomy was paused by alice after this action was decided", actions, StringComparison.Ordinal);
+        Assert.DoesNotContain("action.started", actions, StringComparison.Ordinal);
+    }
+
     private static async Task RunCycleAndPlanAsync(CycleHarness harness)
     {
         await harness.Get<HealthCycle>().RunAsync(CycleTrigger.Scheduled);
@@ -156,7 +195,12 @@ public sealed class ActionPlannerTests
         return File.Exists(path) ? await File.ReadAllTextAsync(path) : string.Empty;
     }
 
-    private static Task<CycleHarness> StartAsync(string unit, string load, string autonomyLevel, Dictionary<string, string?>? extraSettings = null)
+    private static Task<CycleHarness> StartAsync(
+        string unit,
+        string load,
+        string autonomyLevel,
+        Dictionary<string, string?>? extraSettings = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var shell = new ReplayShell("test-host")
             .WithCommand($"sudo -n systemctl restart -- {unit}", "")
@@ -168,7 +212,38 @@ public sealed class ActionPlannerTests
             {
                 ["Macha:Actions:AutonomyLevel"] = autonomyLevel,
                 ["Macha:Actions:RestartSettleTime"] = "00:00:00",
-            });
+            },
+            configureServices);
+    }
+
+    /// <summary>Pauses autonomy, as alice, when the planner logs a decision to run an action.</summary>
+    private sealed class PauseOnDecisionLoggerProvider : ILoggerProvider, ILogger
+    {
+        public AutonomySwitch? Switch { get; set; }
+
+        public bool Paused { get; private set; }
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == typeof(ActionPlanner).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (Switch is not null && !Paused && formatter(state, exception).Contains(": Execute (", StringComparison.Ordinal))
+            {
+                // A logger cannot await; the test's pause has to be stored before the planner goes on.
+                Switch.PauseAsync("alice", "pause in the window").GetAwaiter().GetResult();
+                Paused = true;
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>Reports one failed unit, as the systemd collector would.</summary>

@@ -1,4 +1,5 @@
 using Bunit;
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Analysis;
 using Macha.Core.Cycle;
 using Macha.Core.Monitoring;
@@ -29,6 +30,8 @@ public sealed class OverviewTests : MachaBunitContext
         Services.AddSingleton<TimeProvider>(_time);
         Services.AddSingleton(_harness.Get<IModelRequestQueue>());
         Services.AddSingleton(_harness.Get<IOptionsMonitor<AnalysisOptions>>());
+        Services.AddSingleton(_harness.Get<AutonomySwitch>());
+        Services.AddSingleton(_harness.Get<AutonomyEvents>());
     }
 
     public override async Task DisposeAsync()
@@ -67,6 +70,14 @@ public sealed class OverviewTests : MachaBunitContext
         Assert.Contains("Open", incidents, StringComparison.Ordinal);
         Assert.Contains("skipped: playbooks apply", incidents, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-test=model-queue]"));
+    }
+
+    [Fact]
+    public void Render_ShowsTheAutonomyControl()
+    {
+        var page = Render<Overview>();
+
+        page.WaitForAssertion(() => Assert.Contains("Autonomy: Suggest", page.Find("[data-test=autonomy-level]").TextContent, StringComparison.Ordinal));
     }
 
     [Fact]

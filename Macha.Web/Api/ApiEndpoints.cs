@@ -29,6 +29,7 @@ internal static class ApiEndpoints
         api.MapGet("/cycles/{id:guid}", GetCycleAsync);
         api.MapAnalysisEndpoints();
         api.MapApprovalEndpoints();
+        api.MapAutonomyEndpoints();
         api.MapAuditEndpoints();
         api.MapDependencyEndpoints();
         return endpoints;

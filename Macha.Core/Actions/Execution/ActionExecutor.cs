@@ -65,8 +65,22 @@ public sealed partial class ActionExecutor
     /// line is written first, because the host may be left half changed.
     /// </exception>
     /// <exception cref="AuditWriteException">An audit line could not be written.</exception>
+    public Task<ExecutionOutcome> ExecuteAsync(
+        ExecutableActionRequest request, IHostShell shell, string actor, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(request, shell, actor, startGuard: null, cancellationToken);
+
+    /// <inheritdoc cref="ExecuteAsync(ExecutableActionRequest, IHostShell, string, CancellationToken)"/>
+    /// <param name="startGuard">
+    /// Called after the executor's own checks and just before the first command; a non-null result is
+    /// a reason to refuse instead of starting. The planner uses it so that an action decided before
+    /// autonomy was paused does not start after the pause.
+    /// </param>
     public async Task<ExecutionOutcome> ExecuteAsync(
-        ExecutableActionRequest request, IHostShell shell, string actor, CancellationToken cancellationToken = default)
+        ExecutableActionRequest request,
+        IHostShell shell,
+        string actor,
+        Func<CancellationToken, Task<string?>>? startGuard,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(shell);
@@ -74,6 +88,11 @@ public sealed partial class ActionExecutor
         cancellationToken.ThrowIfCancellationRequested();
 
         var refusal = GetRefusalReason(request, shell);
+        if (refusal is null && startGuard is not null)
+        {
+            refusal = await startGuard(cancellationToken).ConfigureAwait(false);
+        }
+
         if (refusal is not null)
         {
             var refused = ExecutionOutcome.Refused(refusal);

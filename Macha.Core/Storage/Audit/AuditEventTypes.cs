@@ -22,6 +22,9 @@ public static class AuditEventTypes
     public const string ApprovalExpired = "approval.expired";
     public const string ApprovalWithdrawn = "approval.withdrawn";
 
+    public const string AutonomyPaused = "autonomy.paused";
+    public const string AutonomyResumed = "autonomy.resumed";
+
     /// <summary>
     /// Written by the writer itself when it finds that the file ended in a torn line, the remains
     /// of a crash during a write. Its data names that line and its length in bytes.

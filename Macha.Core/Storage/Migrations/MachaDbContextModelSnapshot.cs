@@ -17,6 +17,41 @@ namespace Macha.Core.Storage.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Macha.Core.Actions.Autonomy.AutonomySettingRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PausedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PausedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResumedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResumedBy")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AutonomySettings", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Paused = false
+                        });
+                });
+
             modelBuilder.Entity("Macha.Core.Analysis.AnalysisRecord", b =>
                 {
                     b.Property<Guid>("Id")

@@ -343,6 +343,19 @@ public sealed class ActionExecutorTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_StartGuardRefuses_RunsNothing()
+    {
+        _shell.WithCommand(RestartLine, "").WithCommand(IsActiveLine, "active\n");
+
+        var outcome = await CreateExecutor().ExecuteAsync(Restart(), _shell, Actor, _ => Task.FromResult<string?>("autonomy was paused"));
+
+        Assert.Equal(ExecutionStatus.Refused, outcome.Status);
+        Assert.Equal("autonomy was paused", outcome.Reason);
+        Assert.Empty(_shell.CommandsRun);
+        Assert.Equal([AuditEventTypes.ActionRefused], _audit.Types);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_CancelledBeforeStart_RunsNothing()
     {
         using var cancellation = new CancellationTokenSource();
