@@ -27,7 +27,7 @@ public sealed class AutonomyEndpointsTests
         Assert.True(whilePaused.GetProperty("paused").GetBoolean());
         Assert.Equal("Observe", whilePaused.GetProperty("effectiveLevel").GetString());
         Assert.Equal("Suggest", whilePaused.GetProperty("configuredLevel").GetString());
-        Assert.Equal("api", whilePaused.GetProperty("pausedBy").GetString());
+        Assert.Equal("local", whilePaused.GetProperty("pausedBy").GetString());
         Assert.Equal("disk swap", whilePaused.GetProperty("reason").GetString());
         Assert.NotEqual(JsonValueKind.Null, whilePaused.GetProperty("pausedAt").ValueKind);
         Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);

@@ -1,13 +1,14 @@
 using System.Security.Claims;
 using Macha.Core.Actions;
 using Macha.Core.Actions.Autonomy;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Macha.Web.Api;
 
 internal static class AutonomyEndpoints
 {
-    // NOTE: the API has no authentication yet, so an anonymous caller is recorded as this actor.
+    // The /api group requires a signed-in principal, so this only names one that carries no name.
     private const string AnonymousApiActor = "api";
 
     public static RouteGroupBuilder MapAutonomyEndpoints(this RouteGroupBuilder api)
@@ -16,9 +17,11 @@ internal static class AutonomyEndpoints
             .WithName("GetAutonomy")
             .WithSummary("The configured and effective autonomy level, and who paused autonomy, when and why.");
         api.MapPost("/autonomy/pause", PauseAsync)
+            .RequireAuthorization(MachaPolicies.Operate)
             .WithName("PauseAutonomy")
             .WithSummary("Pauses autonomy at once: Macha acts as at level Observe until resumed, across restarts.");
         api.MapPost("/autonomy/resume", ResumeAsync)
+            .RequireAuthorization(MachaPolicies.Operate)
             .WithName("ResumeAutonomy")
             .WithSummary("Resumes autonomy at the configured level.");
         return api;
