@@ -164,6 +164,154 @@ public sealed class HealthQueries
         return await db.CycleRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
     }
 
+    /// <summary>Returns snapshots matching the filter, newest first, skipping <see cref="ListFilter.Offset"/>.</summary>
+    public async Task<IReadOnlyList<HostSnapshot>> ListSnapshotsAsync(SnapshotFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var query = db.Snapshots.AsNoTracking();
+        if (!string.IsNullOrEmpty(filter.HostName))
+        {
+            query = query.Where(s => s.HostName == filter.HostName);
+        }
+
+        if (filter.Since is { } since)
+        {
+            query = query.Where(s => s.TakenAt >= since);
+        }
+
+        if (filter.Until is { } until)
+        {
+            query = query.Where(s => s.TakenAt < until);
+        }
+
+        var rows = await query
+            .OrderByDescending(s => s.Id)
+            .Skip(filter.Offset)
+            .Take(Math.Clamp(filter.Limit, 1, MaxLimit))
+            .Select(s => s.Json)
+            .ToListAsync(cancellationToken);
+        return rows.Select(SnapshotJson.Deserialize).OfType<HostSnapshot>().ToList();
+    }
+
+    /// <summary>
+    /// Returns findings matching the filter, most severe first, then newest first. Without since
+    /// and until, only the findings of each host's newest snapshot count:
+    /// what is wrong now.
+    /// </summary>
+    public async Task<IReadOnlyList<FindingRecord>> ListFindingsAsync(FindingFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var query = db.Findings.AsNoTracking();
+        if (!string.IsNullOrEmpty(filter.HostName))
+        {
+            query = query.Where(f => f.HostName == filter.HostName);
+        }
+
+        if (!string.IsNullOrEmpty(filter.Severity))
+        {
+            query = query.Where(f => f.Severity == filter.Severity);
+        }
+
+        if (!string.IsNullOrEmpty(filter.Kind))
+        {
+            query = query.Where(f => f.Kind == filter.Kind);
+        }
+
+        if (filter.Since is null && filter.Until is null)
+        {
+            var latestSnapshotIds = db.Snapshots.GroupBy(s => s.HostName).Select(group => group.Max(s => s.Id));
+            query = query.Where(f => latestSnapshotIds.Contains(f.SnapshotId));
+        }
+
+        if (filter.Since is { } since)
+        {
+            query = query.Where(f => f.DetectedAt >= since);
+        }
+
+        if (filter.Until is { } until)
+        {
+            query = query.Where(f => f.DetectedAt < until);
+        }
+
+        // Most severe first, as the list without paging always was; SQLite evaluates the rank as a CASE.
+        return await query
+            .OrderByDescending(f => f.Severity == "Critical" ? 2 : f.Severity == "Warning" ? 1 : 0)
+            .ThenByDescending(f => f.Id)
+            .Skip(filter.Offset)
+            .Take(Math.Clamp(filter.Limit, 1, MaxLimit))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns incidents matching the filter, most recently changed first. Without a state, returns
+    /// the open and ongoing ones. Since and until apply to the time of the last change.
+    /// </summary>
+    public async Task<IReadOnlyList<IncidentRecord>> ListIncidentsAsync(IncidentFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var query = db.Incidents.AsNoTracking();
+        if (!string.IsNullOrEmpty(filter.HostName))
+        {
+            query = query.Where(i => i.HostName == filter.HostName);
+        }
+
+        query = filter.State is { } wanted
+            ? query.Where(i => i.State == wanted)
+            : query.Where(i => i.State != IncidentState.Resolved);
+
+        if (!string.IsNullOrEmpty(filter.Severity))
+        {
+            query = query.Where(i => i.Severity == filter.Severity);
+        }
+
+        if (filter.Since is { } since)
+        {
+            query = query.Where(i => i.ChangedAt >= since);
+        }
+
+        if (filter.Until is { } until)
+        {
+            query = query.Where(i => i.ChangedAt < until);
+        }
+
+        return await query
+            .OrderByDescending(i => i.ChangedAt)
+            .Skip(filter.Offset)
+            .Take(Math.Clamp(filter.Limit, 1, MaxLimit))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Returns health cycle runs matching the filter, most recently requested first.</summary>
+    public async Task<IReadOnlyList<CycleRunRecord>> ListCycleRunsAsync(CycleRunFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        var query = db.CycleRuns.AsNoTracking();
+        if (filter.State is { } state)
+        {
+            query = query.Where(r => r.State == state);
+        }
+
+        if (filter.Since is { } since)
+        {
+            query = query.Where(r => r.RequestedAt >= since);
+        }
+
+        if (filter.Until is { } until)
+        {
+            query = query.Where(r => r.RequestedAt < until);
+        }
+
+        return await query
+            .OrderByDescending(r => r.RequestedAt)
+            .Skip(filter.Offset)
+            .Take(Math.Clamp(filter.Limit, 1, MaxLimit))
+            .ToListAsync(cancellationToken);
+    }
+
     private static int SeverityRank(string severity) => severity switch
     {
         "Critical" => 2,

@@ -7,10 +7,12 @@ internal static class AnalysisEndpoints
 {
     public static RouteGroupBuilder MapAnalysisEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/analysis/queue", GetQueueState);
+        api.MapGet("/analysis/queue", GetQueueState)
+            .WithTags("Analysis")
+            .WithName("GetAnalysisQueue")
+            .WithSummary("Get the model requests running and waiting, with the queue's outcome counts");
         return api;
     }
 
-    /// <summary>Returns the model requests running and waiting now, with the queue's outcome counts.</summary>
     private static Ok<ModelQueueState> GetQueueState(IModelRequestQueue queue) => TypedResults.Ok(queue.GetState());
 }

@@ -21,10 +21,33 @@ internal static class ApprovalEndpoints
 
     public static RouteGroupBuilder MapApprovalEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/approvals", ListApprovalsAsync);
-        api.MapGet("/approvals/{id:guid}", GetApprovalAsync);
-        api.MapPost("/approvals/{id:guid}/approve", ApproveAsync).RequireAuthorization(MachaPolicies.Operate);
-        api.MapPost("/approvals/{id:guid}/reject", RejectAsync).RequireAuthorization(MachaPolicies.Operate);
+        var approvals = api.MapGroup("/approvals").WithTags("Approvals");
+        approvals.MapGet("", ListApprovalsAsync)
+            .WithName("ListApprovals")
+            .WithSummary("List approvals, newest first")
+            .WithDescription("Filter: `state` (Pending, Approved, Running, Succeeded, Failed, Interrupted, Rejected, Expired, Withdrawn). "
+                + "Paging: `page` (from 1) and `pageSize` (1 to 500, default 50); the response carries the total count.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        approvals.MapGet("/{id:guid}", GetApprovalAsync)
+            .WithName("GetApproval")
+            .WithSummary("Get one approval with every change of its state")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        approvals.MapPost("/{id:guid}/approve", ApproveAsync)
+            .RequireAuthorization(MachaPolicies.Operate)
+            .WithName("ApproveApproval")
+            .WithSummary("Approve a pending approval and run its action")
+            .WithDescription("Runs the action before responding, with the outcome in the response. 409 when the approval is no longer Pending.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        approvals.MapPost("/{id:guid}/reject", RejectAsync)
+            .RequireAuthorization(MachaPolicies.Operate)
+            .WithName("RejectApproval")
+            .WithSummary("Reject a pending approval, so nothing runs")
+            .WithDescription("409 when the approval is no longer Pending.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

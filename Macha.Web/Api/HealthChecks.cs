@@ -3,7 +3,6 @@ using Macha.Core.Analysis;
 using Macha.Core.Configuration;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -22,38 +21,6 @@ internal static class HealthChecks
             .AddCheck<SchedulerHealthCheck>("scheduler")
             .AddCheck<LastCycleHealthCheck>("cycle");
         return services;
-    }
-
-    /// <summary>
-    /// Liveness plus each dependency's status. Degraded still answers 200, because Macha itself is
-    /// alive; only an unhealthy dependency answers 503.
-    /// </summary>
-    public static IEndpointConventionBuilder MapMachaHealth(this IEndpointRouteBuilder endpoints, string pattern) =>
-        endpoints.MapHealthChecks(pattern, new HealthCheckOptions
-        {
-            ResultStatusCodes =
-            {
-                [HealthStatus.Healthy] = StatusCodes.Status200OK,
-                [HealthStatus.Degraded] = StatusCodes.Status200OK,
-                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
-            },
-            ResponseWriter = WriteResponseAsync,
-        });
-
-    private static Task WriteResponseAsync(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.Select(entry => new
-            {
-                name = entry.Key,
-                status = entry.Value.Status.ToString(),
-                description = entry.Value.Description,
-            }),
-        };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
     }
 }
 

@@ -39,7 +39,8 @@ internal static class MachaWebApplicationExtensions
 
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        builder.Services.AddProblemDetails();
+        builder.Services.AddMachaApiErrorHandling();
+        builder.Services.AddMachaOpenApi();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         return builder;
@@ -52,12 +53,16 @@ internal static class MachaWebApplicationExtensions
             app.UseExceptionHandler();
         }
 
+        app.UseMachaApiErrorHandling();
         app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMachaUnknownApiRoutes();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapMachaApi();
+        app.MapMachaOpenApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
