@@ -21,18 +21,20 @@ internal static class ApprovalEndpoints
 
     public static RouteGroupBuilder MapApprovalEndpoints(this RouteGroupBuilder api)
     {
-        var approvals = api.MapGroup("/approvals").WithTags("Approvals");
-        approvals.MapGet("", ListApprovalsAsync)
+        api.MapGet("/approvals", ListApprovalsAsync)
+            .WithTags("Approvals")
             .WithName("ListApprovals")
             .WithSummary("List approvals, newest first")
             .WithDescription("Filter: `state` (Pending, Approved, Running, Succeeded, Failed, Interrupted, Rejected, Expired, Withdrawn). "
                 + "Paging: `page` (from 1) and `pageSize` (1 to 500, default 50); the response carries the total count.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        approvals.MapGet("/{id:guid}", GetApprovalAsync)
+        api.MapGet("/approvals/{id:guid}", GetApprovalAsync)
+            .WithTags("Approvals")
             .WithName("GetApproval")
             .WithSummary("Get one approval with every change of its state")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        approvals.MapPost("/{id:guid}/approve", ApproveAsync)
+        api.MapPost("/approvals/{id:guid}/approve", ApproveAsync)
+            .WithTags("Approvals")
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("ApproveApproval")
             .WithSummary("Approve a pending approval and run its action")
@@ -40,7 +42,8 @@ internal static class ApprovalEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        approvals.MapPost("/{id:guid}/reject", RejectAsync)
+        api.MapPost("/approvals/{id:guid}/reject", RejectAsync)
+            .WithTags("Approvals")
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("RejectApproval")
             .WithSummary("Reject a pending approval, so nothing runs")

@@ -9,19 +9,21 @@ internal static class CycleEndpoints
 {
     public static RouteGroupBuilder MapCycleEndpoints(this RouteGroupBuilder api)
     {
-        var cycles = api.MapGroup("/cycles").WithTags("Cycles");
-        cycles.MapPost("", StartCycleAsync)
+        api.MapPost("/cycles", StartCycleAsync)
+            .WithTags("Cycles")
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("StartCycle")
             .WithSummary("Start a health cycle now")
             .WithDescription("Returns 202 at once with the run's id; poll the `Location` URL until its state is Completed, Failed or Interrupted.");
-        cycles.MapGet("", ListCyclesAsync)
+        api.MapGet("/cycles", ListCyclesAsync)
+            .WithTags("Cycles")
             .WithName("ListCycles")
             .WithSummary("List health cycle runs, most recently requested first")
             .WithDescription("Filters: `state` (Queued, Running, Completed, Failed, Interrupted), and `since` and `until` on the request time. "
                 + "Paging: `limit` (1 to 500, default 50) and `offset`.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        cycles.MapGet("/{id:guid}", GetCycleAsync)
+        api.MapGet("/cycles/{id:guid}", GetCycleAsync)
+            .WithTags("Cycles")
             .WithName("GetCycle")
             .WithSummary("Get a health cycle run with each collector's status")
             .ProducesProblem(StatusCodes.Status404NotFound);

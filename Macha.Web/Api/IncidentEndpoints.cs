@@ -8,18 +8,20 @@ internal static class IncidentEndpoints
 {
     public static RouteGroupBuilder MapIncidentEndpoints(this RouteGroupBuilder api)
     {
-        var incidents = api.MapGroup("/incidents").WithTags("Incidents");
-        incidents.MapGet("", ListIncidentsAsync)
+        api.MapGet("/incidents", ListIncidentsAsync)
+            .WithTags("Incidents")
             .WithName("ListIncidents")
             .WithSummary("List incidents, most recently changed first")
             .WithDescription("Without `state`, lists the open and ongoing incidents. Filters: `host`, `state` (Open, Ongoing, Resolved), "
                 + "`severity` (Info, Warning, Critical), and `since` and `until` on the time of the last change. Paging: `limit` (1 to 500, default 50) and `offset`.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        incidents.MapGet("/{id:guid}", GetIncidentAsync)
+        api.MapGet("/incidents/{id:guid}", GetIncidentAsync)
+            .WithTags("Incidents")
             .WithName("GetIncident")
             .WithSummary("Get one incident")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        incidents.MapGet("/{id:guid}/analyses", ListIncidentAnalysesAsync)
+        api.MapGet("/incidents/{id:guid}/analyses", ListIncidentAnalysesAsync)
+            .WithTags("Incidents")
             .WithName("ListIncidentAnalyses")
             .WithSummary("List the model analyses of an incident, newest first")
             .ProducesProblem(StatusCodes.Status404NotFound);

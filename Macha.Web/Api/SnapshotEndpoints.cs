@@ -10,13 +10,14 @@ internal static class SnapshotEndpoints
 {
     public static RouteGroupBuilder MapSnapshotEndpoints(this RouteGroupBuilder api)
     {
-        var snapshots = api.MapGroup("/snapshots").WithTags("Snapshots");
-        snapshots.MapGet("/latest", GetLatestSnapshotAsync)
+        api.MapGet("/snapshots/latest", GetLatestSnapshotAsync)
+            .WithTags("Snapshots")
             .WithName("GetLatestSnapshot")
             .WithSummary("Get the newest snapshot of a host")
             .WithDescription("Without `host`, returns the snapshot of the machine Macha runs on.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        snapshots.MapGet("", ListSnapshotsAsync)
+        api.MapGet("/snapshots", ListSnapshotsAsync)
+            .WithTags("Snapshots")
             .WithName("ListSnapshots")
             .WithSummary("List snapshots, newest first")
             .WithDescription("Filters: `host`, `since` (inclusive), `until` (exclusive). Paging: `limit` (1 to 500, default 50) and `offset`.")
