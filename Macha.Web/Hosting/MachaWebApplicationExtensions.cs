@@ -22,7 +22,12 @@ internal static class MachaWebApplicationExtensions
 
     public static WebApplicationBuilder AddMacha(this WebApplicationBuilder builder)
     {
+        builder.Configuration.AddMachaSettingsFile(Environment.GetEnvironmentVariable(MachaSettingsFile.EnvironmentVariable));
         builder.AddMachaLogging();
+
+        // Under systemd with Type=notify, tells systemd when the host has started and when it stops.
+        // Outside systemd (no NOTIFY_SOCKET, parent not systemd) it does nothing.
+        builder.Services.AddSystemd();
 
         // `dotnet run` outside Development would not serve library assets (MudBlazor's CSS and JS)
         // from the build output without this; a published app has no manifest and is unaffected.

@@ -46,6 +46,10 @@ internal static class StartupFailures
             case InvalidOperationException conversion:
                 await Console.Error.WriteLineAsync($"Macha cannot start: {conversion.Message} Set it to a valid value.");
                 break;
+            case SettingsFileNotFoundException missing:
+                await Console.Error.WriteLineAsync(
+                    $"Macha cannot start: {missing.Message} Point {MachaSettingsFile.EnvironmentVariable} at an existing JSON file, or unset it.");
+                break;
             case DataDirectoryInUseException inUse:
                 await Console.Error.WriteLineAsync($"Macha cannot start: {inUse.Message}");
                 break;

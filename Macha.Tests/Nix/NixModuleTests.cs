@@ -1,0 +1,418 @@
+using System.Text.Json;
+
+namespace Macha.Tests.Nix;
+
+/// <summary>
+/// Evaluates module.nix against the stand-in lib and pkgs in TestData/nix and checks the unit,
+/// the configuration file, the user and the sudo rules it produces.
+/// </summary>
+public sealed class NixModuleTests
+{
+    private const string Minimal = "{ services.macha-autonomous.enable = true; }";
+
+    private const string Full = """
+        {
+          services.macha-autonomous = {
+            enable = true;
+            autonomyLevel = "auto-safe";
+            checkInterval = 90;
+            model = "llama3.1:8b";
+            ollamaUrl = "http://127.0.0.1:11434";
+            embeddingModel = "mxbai-embed-large";
+            chromadb.enableLocal = true;
+            gotify = { url = "https://gotify.example.org"; tokenFile = "/run/secrets/gotify-token"; };
+            publicUrl = "https://macha.example.org";
+            listenAddress = "::";
+            port = 8080;
+            openFirewall = true;
+            protectedServices = [ "postgresql" "backup-*" ];
+            rateLimits = { restartsPerUnit = 1; restartWindow = 7200; automaticActionsPerHour = 5; };
+            authentication = {
+              users.admin.passwordHashFile = "/run/secrets/admin-password-hash";
+              apiTokensFile = "/run/secrets/api-tokens";
+            };
+            cli.tokenFile = "/run/secrets/cli-token";
+            configRepo = { url = "https://git.example.org/nixos.git"; branch = "production"; credentialsFile = "/run/secrets/git-credentials"; };
+            retention = { days = 30; snapshotFiles = 100; };
+            rebuild = { flake = "/etc/nixos#web-1"; allowRollback = true; };
+            memoryMax = "512M";
+            settings = {
+              Macha.Detection.DiskUsedWarningPercent = 80;
+              Macha.Monitoring.DnsNames = [ "example.org" ];
+              Serilog.MinimumLevel.Override."Microsoft.AspNetCore" = "Warning";
+            };
+          };
+        }
+        """;
+
+    private const string MultiHost = """
+        {
+          services.macha-autonomous = {
+            enable = true;
+            hosts = {
+              web-1 = { address = "web-1.example.org"; keyFile = "/run/secrets/ssh-key"; hostKeys = [ "SHA256:abc" ]; tags = [ "web" ]; };
+              db-1 = { address = "192.0.2.20"; port = 2222; user = "ops"; keyFile = "/run/secrets/db-key"; autonomyLevel = "observe"; };
+              edge = { address = "2001:db8::1"; };
+            };
+          };
+        }
+        """;
+
+    private static readonly string[] SecretPaths =
+    [
+        "/run/secrets/gotify-token", "/run/secrets/admin-password-hash", "/run/secrets/api-tokens",
+        "/run/secrets/git-credentials", "/run/secrets/ssh-key", "/run/secrets/db-key",
+    ];
+
+    [Fact]
+    public async Task Minimal_Unit_IsNotifyServiceOfItsOwnUser()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Minimal);
+        var service = Service(result);
+
+        Assert.Equal("notify", service.GetProperty("Type").GetString());
+        Assert.Equal("macha", service.GetProperty("User").GetString());
+        Assert.Equal("macha", service.GetProperty("Group").GetString());
+        Assert.Equal(["systemd-journal"], Strings(service.GetProperty("SupplementaryGroups")));
+        Assert.Equal("macha-autonomous", service.GetProperty("StateDirectory").GetString());
+        Assert.Equal("0700", service.GetProperty("StateDirectoryMode").GetString());
+        Assert.EndsWith("/macha-autonomous/bin/macha", service.GetProperty("ExecStart").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/macha-autonomous/lib/macha-autonomous", service.GetProperty("WorkingDirectory").GetString(), StringComparison.Ordinal);
+        Assert.Empty(service.GetProperty("LoadCredential").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Minimal_User_IsSystemUserWithGroup()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Minimal);
+        var users = result.GetProperty("config").GetProperty("users");
+
+        Assert.True(users.GetProperty("users").GetProperty("macha").GetProperty("isSystemUser").GetBoolean());
+        Assert.Equal("macha", users.GetProperty("users").GetProperty("macha").GetProperty("group").GetString());
+        Assert.True(users.GetProperty("groups").TryGetProperty("macha", out _));
+    }
+
+    [Fact]
+    public async Task Minimal_Hardening_HasTheSandboxSettings()
+    {
+        var service = Service(await NixEvaluator.EvaluateModuleAsync(Minimal));
+
+        Assert.Equal("strict", service.GetProperty("ProtectSystem").GetString());
+        Assert.Equal("read-only", service.GetProperty("ProtectHome").GetString());
+        Assert.Equal("0077", service.GetProperty("UMask").GetString());
+        Assert.Equal("1G", service.GetProperty("MemoryMax").GetString());
+        Assert.Equal("native", service.GetProperty("SystemCallArchitectures").GetString());
+        Assert.Equal(["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"], Strings(service.GetProperty("RestrictAddressFamilies")));
+        Assert.Contains("@system-service", Strings(service.GetProperty("SystemCallFilter")));
+        foreach (var setting in (string[])["PrivateTmp", "PrivateDevices", "PrivateMounts", "ProtectKernelTunables", "ProtectKernelModules",
+            "ProtectKernelLogs", "ProtectControlGroups", "ProtectClock", "ProtectHostname", "RestrictNamespaces", "RestrictRealtime",
+            "RestrictSUIDSGID", "LockPersonality", "RemoveIPC"])
+        {
+            Assert.True(service.GetProperty(setting).GetBoolean(), $"{setting} should be true");
+        }
+    }
+
+    [Fact]
+    public async Task Minimal_DefaultAutonomy_AllowsSudoWithThreeCapabilities()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Minimal);
+        var service = Service(result);
+
+        Assert.False(service.GetProperty("NoNewPrivileges").GetBoolean());
+        Assert.Equal(["CAP_SETUID", "CAP_SETGID", "CAP_AUDIT_WRITE"], Strings(service.GetProperty("CapabilityBoundingSet")));
+        Assert.DoesNotContain("~@privileged", Strings(service.GetProperty("SystemCallFilter")));
+        Assert.Contains("-/var/log/journal", Strings(service.GetProperty("ReadWritePaths")));
+        Assert.Contains("/run/wrappers", Strings(Unit(result).GetProperty("path")));
+        Assert.StartsWith("macha ALL=(root) NOPASSWD: ", result.GetProperty("sudoers").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Observe_NoPrivilegedActions_DropsSudoAndEveryCapability()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync("{ services.macha-autonomous = { enable = true; autonomyLevel = \"observe\"; }; }");
+        var service = Service(result);
+
+        Assert.True(service.GetProperty("NoNewPrivileges").GetBoolean());
+        Assert.Equal([""], Strings(service.GetProperty("CapabilityBoundingSet")));
+        Assert.Contains("~@privileged", Strings(service.GetProperty("SystemCallFilter")));
+        Assert.DoesNotContain("-/var/log/journal", Strings(service.GetProperty("ReadWritePaths")));
+        Assert.Equal(string.Empty, result.GetProperty("sudoers").GetString());
+    }
+
+    [Fact]
+    public async Task Minimal_Settings_HaveTheDefaultsAsAppKeys()
+    {
+        var settings = (await NixEvaluator.EvaluateModuleAsync(Minimal)).GetProperty("settings");
+        var macha = settings.GetProperty("Macha");
+
+        Assert.Equal("http://127.0.0.1:5380", settings.GetProperty("Kestrel").GetProperty("Endpoints").GetProperty("Http").GetProperty("Url").GetString());
+        Assert.Equal("/var/lib/macha-autonomous", macha.GetProperty("DataDirectory").GetString());
+        Assert.Equal("00:05:00", macha.GetProperty("CheckInterval").GetString());
+        Assert.Equal("7.00:00:00", macha.GetProperty("RetentionAge").GetString());
+        Assert.Equal(2016, macha.GetProperty("SnapshotFilesMaxCount").GetInt32());
+        Assert.Equal("Suggest", macha.GetProperty("Actions").GetProperty("AutonomyLevel").GetString());
+        Assert.Equal("01:00:00", macha.GetProperty("Actions").GetProperty("RestartWindow").GetString());
+        Assert.False(macha.GetProperty("Analysis").GetProperty("Enabled").GetBoolean());
+        Assert.False(macha.TryGetProperty("Notifications", out _));
+    }
+
+    [Fact]
+    public async Task Minimal_Environment_NamesOnlyTheSettingsFile()
+    {
+        var unit = Unit(await NixEvaluator.EvaluateModuleAsync(Minimal));
+
+        var environment = unit.GetProperty("environment").EnumerateObject().Select(variable => variable.Name).ToList();
+
+        Assert.Equal(["MACHA_SETTINGS_FILE"], environment);
+        Assert.EndsWith("/macha-appsettings.json", unit.GetProperty("environment").GetProperty("MACHA_SETTINGS_FILE").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Full_Secrets_ReachTheUnitOnlyAsCredentials()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Full);
+        var service = Service(result);
+
+        Assert.Equal(
+            [
+                "api-tokens:/run/secrets/api-tokens",
+                "config-repo-credentials:/run/secrets/git-credentials",
+                "gotify-token:/run/secrets/gotify-token",
+                "user-admin-password-hash:/run/secrets/admin-password-hash",
+            ],
+            Strings(service.GetProperty("LoadCredential")).Order(StringComparer.Ordinal));
+        var environment = Unit(result).GetProperty("environment").GetRawText();
+        var settings = result.GetProperty("settings").GetRawText();
+        foreach (var secret in SecretPaths)
+        {
+            Assert.DoesNotContain(secret, environment, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, settings, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Full_Settings_PointAtCredentialPaths()
+    {
+        var macha = (await NixEvaluator.EvaluateModuleAsync(Full)).GetProperty("settings").GetProperty("Macha");
+        const string Credentials = "/run/credentials/macha-autonomous.service/";
+
+        Assert.Equal(Credentials + "gotify-token", macha.GetProperty("Notifications").GetProperty("Gotify").GetProperty("TokenFile").GetString());
+        Assert.Equal("https://gotify.example.org", macha.GetProperty("Notifications").GetProperty("Gotify").GetProperty("Url").GetString());
+        Assert.Equal(Credentials + "api-tokens", macha.GetProperty("Authentication").GetProperty("ApiTokensFile").GetString());
+        Assert.Equal(
+            Credentials + "user-admin-password-hash",
+            macha.GetProperty("Authentication").GetProperty("Users").GetProperty("admin").GetProperty("PasswordHashFile").GetString());
+        Assert.Equal(
+            Credentials + "config-repo-credentials",
+            macha.GetProperty("Knowledge").GetProperty("ConfigRepository").GetProperty("CredentialsFile").GetString());
+    }
+
+    [Fact]
+    public async Task Full_Settings_MapEveryOptionToItsKey()
+    {
+        var settings = (await NixEvaluator.EvaluateModuleAsync(Full)).GetProperty("settings");
+        var macha = settings.GetProperty("Macha");
+        var actions = macha.GetProperty("Actions");
+        var knowledge = macha.GetProperty("Knowledge");
+
+        Assert.Equal("http://[::]:8080", settings.GetProperty("Kestrel").GetProperty("Endpoints").GetProperty("Http").GetProperty("Url").GetString());
+        Assert.Equal("00:01:30", macha.GetProperty("CheckInterval").GetString());
+        Assert.Equal("30.00:00:00", macha.GetProperty("RetentionAge").GetString());
+        Assert.Equal(100, macha.GetProperty("SnapshotFilesMaxCount").GetInt32());
+        Assert.Equal("https://macha.example.org", macha.GetProperty("PublicUrl").GetString());
+        Assert.Equal("AutoSafe", actions.GetProperty("AutonomyLevel").GetString());
+        Assert.Equal(["postgresql", "backup-*"], Strings(actions.GetProperty("ProtectedUnits")));
+        Assert.Equal(1, actions.GetProperty("RestartLimitPerUnit").GetInt32());
+        Assert.Equal("02:00:00", actions.GetProperty("RestartWindow").GetString());
+        Assert.Equal(5, actions.GetProperty("MaxAutomaticActionsPerHour").GetInt32());
+        Assert.True(macha.GetProperty("Analysis").GetProperty("Enabled").GetBoolean());
+        Assert.Equal("http://127.0.0.1:11434", macha.GetProperty("Analysis").GetProperty("OllamaUrl").GetString());
+        Assert.Equal("llama3.1:8b", macha.GetProperty("Analysis").GetProperty("Model").GetString());
+        Assert.Equal("mxbai-embed-large", knowledge.GetProperty("EmbeddingModel").GetString());
+        Assert.Equal("http://127.0.0.1:8000", knowledge.GetProperty("ChromaUrl").GetString());
+        Assert.Equal("https://git.example.org/nixos.git", knowledge.GetProperty("ConfigRepository").GetProperty("Url").GetString());
+        Assert.Equal("production", knowledge.GetProperty("ConfigRepository").GetProperty("Branch").GetString());
+    }
+
+    [Fact]
+    public async Task Full_FreeFormSettings_MergeOverGeneratedKeys()
+    {
+        var settings = (await NixEvaluator.EvaluateModuleAsync(Full)).GetProperty("settings");
+        var macha = settings.GetProperty("Macha");
+
+        Assert.Equal(80, macha.GetProperty("Detection").GetProperty("DiskUsedWarningPercent").GetInt32());
+        Assert.Equal(["example.org"], Strings(macha.GetProperty("Monitoring").GetProperty("DnsNames")));
+        Assert.Equal("Warning", settings.GetProperty("Serilog").GetProperty("MinimumLevel").GetProperty("Override").GetProperty("Microsoft.AspNetCore").GetString());
+        Assert.Equal("AutoSafe", macha.GetProperty("Actions").GetProperty("AutonomyLevel").GetString());
+    }
+
+    [Fact]
+    public async Task Settings_OverrideOfGeneratedKey_Wins()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(
+            "{ services.macha-autonomous = { enable = true; checkInterval = 60; settings.Macha.CheckInterval = \"00:02:00\"; }; }");
+
+        Assert.Equal("00:02:00", result.GetProperty("settings").GetProperty("Macha").GetProperty("CheckInterval").GetString());
+        Assert.Equal("/var/lib/macha-autonomous", result.GetProperty("settings").GetProperty("Macha").GetProperty("DataDirectory").GetString());
+    }
+
+    [Fact]
+    public async Task Full_Services_OpenFirewallAndRunLocalChromaDb()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Full);
+        var config = result.GetProperty("config");
+
+        Assert.Equal([8080], config.GetProperty("networking").GetProperty("firewall").GetProperty("allowedTCPPorts").EnumerateArray().Select(port => port.GetInt32()));
+        Assert.True(config.GetProperty("services").GetProperty("chromadb").GetProperty("enable").GetBoolean());
+        Assert.Contains("chromadb.service", Strings(Unit(result).GetProperty("after")));
+        Assert.Equal("512M", Service(result).GetProperty("MemoryMax").GetString());
+    }
+
+    [Fact]
+    public async Task Full_Rebuild_AddsNixosRebuildRulesAndPaths()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Full);
+        var sudoers = result.GetProperty("sudoers").GetString()!;
+
+        Assert.Contains("/nixos-rebuild/bin/nixos-rebuild ^(test|switch) --flake /etc/nixos\\#web-1$", sudoers, StringComparison.Ordinal);
+        Assert.Contains("/nixos-rebuild/bin/nixos-rebuild ^switch --rollback$", sudoers, StringComparison.Ordinal);
+        Assert.Contains(Strings(Unit(result).GetProperty("path")), entry => entry.EndsWith("/nixos-rebuild", StringComparison.Ordinal));
+        Assert.Contains("-/root/.cache/nix", Strings(Service(result).GetProperty("ReadWritePaths")));
+    }
+
+    [Fact]
+    public async Task Full_CliWrappers_CallTheVerbsWithTheTokenFile()
+    {
+        var packages = (await NixEvaluator.EvaluateModuleAsync(Full)).GetProperty("packages").EnumerateArray().ToList();
+
+        Assert.Equal(["macha-check", "macha-approve", "macha-logs"], packages.Select(package => package.GetProperty("name").GetString()));
+        foreach (var (package, verb) in packages.Zip((string[])["check", "approve", "logs"]))
+        {
+            var script = package.GetProperty("text").GetString()!;
+            Assert.Contains("MACHA_URL=\"${MACHA_URL:-http://[::1]:8080}\"", script, StringComparison.Ordinal);
+            Assert.Contains("MACHA_TOKEN_FILE=\"${MACHA_TOKEN_FILE:-/run/secrets/cli-token}\"", script, StringComparison.Ordinal);
+            Assert.Contains($"/macha-autonomous/bin/macha {verb} \"$@\"", script, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Minimal_CliWrappers_SendNoToken()
+    {
+        var packages = (await NixEvaluator.EvaluateModuleAsync(Minimal)).GetProperty("packages").EnumerateArray();
+
+        Assert.All(packages, package => Assert.DoesNotContain("MACHA_TOKEN_FILE", package.GetProperty("text").GetString(), StringComparison.Ordinal));
+        Assert.All(packages, package => Assert.Contains("http://127.0.0.1:5380", package.GetProperty("text").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MultiHost_Settings_HaveEveryHost()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(MultiHost);
+        var hosts = result.GetProperty("settings").GetProperty("Macha").GetProperty("Hosts");
+
+        Assert.Equal(["db-1", "edge", "web-1"], hosts.EnumerateObject().Select(host => host.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("web-1.example.org", hosts.GetProperty("web-1").GetProperty("Address").GetString());
+        Assert.Equal(22, hosts.GetProperty("web-1").GetProperty("Port").GetInt32());
+        Assert.Equal("macha", hosts.GetProperty("web-1").GetProperty("User").GetString());
+        Assert.Equal(["SHA256:abc"], Strings(hosts.GetProperty("web-1").GetProperty("HostKeys")));
+        Assert.Equal(["web"], Strings(hosts.GetProperty("web-1").GetProperty("Tags")));
+        Assert.Equal(2222, hosts.GetProperty("db-1").GetProperty("Port").GetInt32());
+        Assert.Equal("ops", hosts.GetProperty("db-1").GetProperty("User").GetString());
+        Assert.Equal("Observe", hosts.GetProperty("db-1").GetProperty("AutonomyLevel").GetString());
+        Assert.False(hosts.GetProperty("web-1").TryGetProperty("AutonomyLevel", out _));
+        Assert.False(hosts.GetProperty("edge").TryGetProperty("KeyFile", out _));
+        Assert.Equal("/run/credentials/macha-autonomous.service/host-db-1-key", hosts.GetProperty("db-1").GetProperty("KeyFile").GetString());
+    }
+
+    [Fact]
+    public async Task MultiHost_KeyFiles_AreCredentialsOnly()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(MultiHost);
+
+        Assert.Equal(
+            ["host-db-1-key:/run/secrets/db-key", "host-web-1-key:/run/secrets/ssh-key"],
+            Strings(Service(result).GetProperty("LoadCredential")).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("/run/secrets/", result.GetProperty("settings").GetRawText(), StringComparison.Ordinal);
+        Assert.Empty(result.GetProperty("failedAssertions").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Disabled_Module_DefinesNothing()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync("{ services.macha-autonomous.enable = false; }");
+
+        Assert.Empty(result.GetProperty("config").EnumerateObject());
+    }
+
+    [Fact]
+    public async Task CustomDataDirectory_IsCreatedAndWritable()
+    {
+        var service = Service(await NixEvaluator.EvaluateModuleAsync("{ services.macha-autonomous = { enable = true; dataDir = \"/srv/macha\"; }; }"));
+
+        Assert.False(service.TryGetProperty("StateDirectory", out _));
+        Assert.Contains("/srv/macha", Strings(service.GetProperty("ReadWritePaths")));
+    }
+
+    [Theory]
+    [InlineData("autonomyLevel = \"yolo\";", "services.macha-autonomous.autonomyLevel")]
+    [InlineData("checkInterval = 5;", "services.macha-autonomous.checkInterval")]
+    [InlineData("port = \"5380\";", "services.macha-autonomous.port")]
+    [InlineData("gotify.tokenFile = ./token;", "services.macha-autonomous.gotify.tokenFile")]
+    [InlineData("gotify.tokenFile = \"relative/token\";", "services.macha-autonomous.gotify.tokenFile")]
+    [InlineData("hosts.web-1 = { address = \"a\"; port = 70000; };", "services.macha-autonomous.hosts.web-1.port")]
+    [InlineData("hosts.web-1 = { port = 22; };", "services.macha-autonomous.hosts.web-1.address")]
+    [InlineData("hosts.web-1 = { address = \"a\"; hostKeys = \"SHA256:abc\"; };", "services.macha-autonomous.hosts.web-1.hostKeys")]
+    [InlineData("rebuild.flake = \"github:owner/repo#web\";", "services.macha-autonomous.rebuild.flake")]
+    [InlineData("protectedServices = \"postgresql\";", "services.macha-autonomous.protectedServices")]
+    [InlineData("settings.Macha.Bad = pkgs: pkgs;", "services.macha-autonomous.settings")]
+    [InlineData("noSuchOption = 1;", "services.macha-autonomous.noSuchOption")]
+    [InlineData("configFile = \"/etc/macha.json\";", "services.macha-autonomous.configFile")]
+    public async Task Evaluate_InvalidValue_FailsNamingTheOption(string setting, string option)
+    {
+        var output = await NixEvaluator.TryEvaluateModuleAsync($"{{ services.macha-autonomous = {{ enable = true; {setting} }}; }}");
+
+        Assert.NotEqual(0, output.ExitCode);
+        Assert.Contains($"`{option}'", output.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gotify.url = \"https://gotify.example.org\";", "gotify.tokenFile is not")]
+    [InlineData("gotify = { url = \"https://g\"; tokenFile = \"/nix/store/0123-token\"; };", "must not be in the Nix store")]
+    [InlineData("hosts.\"web 1\".address = \"a\";", "host and user names")]
+    [InlineData("autonomyLevel = \"observe\"; rebuild.flake = \"/etc/nixos#web\";", "needs privilegedActions")]
+    public async Task Evaluate_InconsistentOptions_FailAnAssertion(string setting, string message)
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync($"{{ services.macha-autonomous = {{ enable = true; {setting} }}; }}");
+
+        var failed = Strings(result.GetProperty("failedAssertions"));
+
+        Assert.Single(failed);
+        Assert.Contains(message, failed[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Options_AllDocumented_WithDefaultAndExample()
+    {
+        var docs = (await NixEvaluator.EvaluateModuleAsync(Minimal)).GetProperty("optionDocs");
+        // These have no default because the module cannot guess them; NixOS reports them as missing.
+        string[] required = ["services.macha-autonomous.hosts.<name>.address", "services.macha-autonomous.authentication.users.<name>.passwordHashFile"];
+
+        var options = docs.EnumerateArray().ToList();
+
+        Assert.True(options.Count > 30, $"only {options.Count} options found");
+        foreach (var option in options)
+        {
+            var path = option.GetProperty("path").GetString()!;
+            Assert.True(option.GetProperty("hasDescription").GetBoolean(), $"{path} has no description");
+            Assert.True(option.GetProperty("hasExample").GetBoolean() || path.EndsWith(".enable", StringComparison.Ordinal), $"{path} has no example");
+            Assert.True(option.GetProperty("hasDefault").GetBoolean() || required.Contains(path), $"{path} has no default");
+        }
+    }
+
+    private static JsonElement Unit(JsonElement result) =>
+        result.GetProperty("config").GetProperty("systemd").GetProperty("services").GetProperty("macha-autonomous");
+
+    private static JsonElement Service(JsonElement result) => Unit(result).GetProperty("serviceConfig");
+
+    private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(item => item.GetString()!).ToList();
+}
