@@ -241,6 +241,17 @@ internal sealed partial class ApprovalQueue
             cancellationToken);
     }
 
+    /// <summary>Returns the ids of the Pending approvals that were queued for <paramref name="incidentId"/>.</summary>
+    public async Task<IReadOnlyList<Guid>> ListPendingIdsForIncidentAsync(Guid incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        return await db.Approvals
+            .AsNoTracking()
+            .Where(a => a.IncidentId == incidentId && a.State == ApprovalState.Pending)
+            .Select(a => a.Id)
+            .ToListAsync(cancellationToken);
+    }
+
     /// <summary>
     /// Marks Expired every Pending approval created <see cref="ApprovalOptions.TimeToLive"/> or longer ago.
     /// </summary>

@@ -4,7 +4,8 @@ namespace Macha.Core.Approvals;
 
 /// <summary>
 /// The life of an approval. Pending leads to Approved, Rejected, Expired or Withdrawn. Approved leads
-/// to Running. Running ends as Succeeded, Failed, or Interrupted when Macha stopped during execution.
+/// to Running, or to Failed when Macha stopped before starting it. Running ends as Succeeded, Failed,
+/// or Interrupted when Macha stopped during execution.
 /// </summary>
 public enum ApprovalState
 {

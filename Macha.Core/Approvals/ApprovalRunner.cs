@@ -83,8 +83,8 @@ internal sealed partial class ApprovalRunner
                 return new ApprovalRunResult(ApprovalRunStatus.Conflict, approval.Approval, null);
         }
 
-        // NOTE: if the process stops between the approval above and the start below, the approval stays
-        // Approved, and nothing at start moves it on, because recovery only interrupts Running approvals.
+        // If the process stops between the approval above and the start below, the approval stays
+        // Approved, and the next start marks it Failed without running it (ApprovalRecovery).
         if (!await _queue.TryStartExecutionAsync(id, ApprovalActors.Macha, CancellationToken.None))
         {
             return new ApprovalRunResult(ApprovalRunStatus.Conflict, await _queue.GetAsync(id, CancellationToken.None), null);

@@ -26,6 +26,7 @@ public static class ApprovalServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ApprovalQueue>();
         services.TryAddSingleton<ApprovalRunner>();
+        services.TryAddSingleton<ApprovalWithdrawal>();
 
         return services;
     }

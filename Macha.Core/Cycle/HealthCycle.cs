@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Macha.Core.Analysis;
+using Macha.Core.Approvals;
 using Macha.Core.Detection;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
@@ -29,6 +30,7 @@ internal sealed partial class HealthCycle : IDisposable
     private readonly IOptionsMonitor<AnalysisOptions> _analysisOptions;
     private readonly AnalysisSignal _analysisSignal;
     private readonly IAuditLog _audit;
+    private readonly ApprovalWithdrawal _withdrawal;
     private readonly IDbContextFactory<MachaDbContext> _databases;
     private readonly SnapshotFileStore _snapshotFiles;
     private readonly RetentionService _retention;
@@ -45,6 +47,7 @@ internal sealed partial class HealthCycle : IDisposable
         IOptionsMonitor<AnalysisOptions> analysisOptions,
         AnalysisSignal analysisSignal,
         IAuditLog audit,
+        ApprovalWithdrawal withdrawal,
         IDbContextFactory<MachaDbContext> databases,
         SnapshotFileStore snapshotFiles,
         RetentionService retention,
@@ -60,6 +63,7 @@ internal sealed partial class HealthCycle : IDisposable
         _analysisOptions = analysisOptions;
         _analysisSignal = analysisSignal;
         _audit = audit;
+        _withdrawal = withdrawal;
         _databases = databases;
         _snapshotFiles = snapshotFiles;
         _retention = retention;
@@ -208,6 +212,9 @@ internal sealed partial class HealthCycle : IDisposable
         var findings = _detection.Detect(snapshot, previous);
         var changes = await RecordAsync(runId, snapshot, findings, cancellationToken);
         _previousByHost[shell.HostName] = snapshot;
+
+        // An incident that resolved by itself needs none of the actions still waiting for approval.
+        await _withdrawal.WithdrawForResolvedAsync(changes, cancellationToken);
 
         try
         {

@@ -58,6 +58,11 @@ public sealed partial class DatabaseInitializer
             LogApprovalInterrupted(approvalId);
         }
 
+        foreach (var approvalId in await ApprovalRecovery.FailApprovedAsync(db, now, cancellationToken))
+        {
+            LogApprovalNeverStarted(approvalId);
+        }
+
         LogDatabaseReady(dataDirectory, interrupted);
         _ready.TrySetResult();
     }
@@ -67,4 +72,7 @@ public sealed partial class DatabaseInitializer
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Approval {ApprovalId} was running when Macha stopped; marked interrupted and not run again")]
     private partial void LogApprovalInterrupted(Guid approvalId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Approval {ApprovalId} was approved but not started when Macha stopped; marked failed and not run")]
+    private partial void LogApprovalNeverStarted(Guid approvalId);
 }

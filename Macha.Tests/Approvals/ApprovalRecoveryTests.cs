@@ -1,5 +1,7 @@
 using Macha.Core.Approvals;
 using Macha.Core.Storage;
+using Macha.Tests.Cycle;
+using Macha.Tests.Fakes;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Macha.Tests.Approvals;
@@ -68,19 +70,73 @@ public sealed class ApprovalRecoveryTests
     }
 
     [Fact]
-    public async Task Initialize_ApprovedAndPending_StayAsTheyWere()
+    public async Task Initialize_Pending_StaysPending()
     {
         await using var harness = await ApprovalTestData.StartAsync(_time);
         var queue = harness.Get<ApprovalQueue>();
         var pending = (await queue.EnqueueAsync(ApprovalTestData.Request("pending"))).Approval.Id;
-        var approved = (await queue.EnqueueAsync(ApprovalTestData.Request("approved"))).Approval.Id;
-        await queue.ApproveAsync(approved, "alice");
 
         await harness.Get<DatabaseInitializer>().InitializeAsync();
 
         Assert.Equal(ApprovalState.Pending, (await queue.GetAsync(pending))!.State);
-        Assert.Equal(ApprovalState.Approved, (await queue.GetAsync(approved))!.State);
     }
+
+    [Fact]
+    public async Task Initialize_ApprovedNeverStarted_MarksItFailedByMacha()
+    {
+        await using var harness = await ApprovalTestData.StartAsync(_time);
+        var queue = harness.Get<ApprovalQueue>();
+        var id = (await queue.EnqueueAsync(ApprovalTestData.Request())).Approval.Id;
+        await queue.ApproveAsync(id, "alice");
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        await harness.Get<DatabaseInitializer>().InitializeAsync();
+
+        var approval = await queue.GetAsync(id);
+        Assert.Equal(ApprovalState.Failed, approval!.State);
+        Assert.Equal(ApprovalRecovery.NeverStartedOutcome, approval.Outcome);
+        Assert.Equal(ApprovalTestData.Start.AddMinutes(2), approval.FinishedAt);
+        Assert.Null(approval.StartedAt);
+        var transition = (await queue.GetTransitionsAsync(id))[^1];
+        Assert.Equal(ApprovalState.Approved, transition.From);
+        Assert.Equal(ApprovalState.Failed, transition.To);
+        Assert.Equal(ApprovalActors.Macha, transition.Actor);
+    }
+
+    [Fact]
+    public async Task Restart_ApprovedNeverStarted_NeverRuns()
+    {
+        // The first process approves and stops before the runner starts the action. The second opens
+        // the same database file, as Macha does after a crash.
+        var shell = new ReplayShell("test-host").WithCommand("sudo -n systemctl restart -- nginx.service", "");
+        var settings = new Dictionary<string, string?>();
+        Guid id;
+        await using (var before = await CycleHarness.StartAsync([new WorkingCollector()], [shell], configureServices: UseTime))
+        {
+            var queue = before.Get<ApprovalQueue>();
+            id = (await queue.EnqueueAsync(ApprovalTestData.Request() with
+            {
+                HostName = "test-host",
+                Argv = ["sudo", "-n", "systemctl", "restart", "--", "nginx.service"],
+                ProposalJson = System.Text.Json.JsonSerializer.Serialize(Actions.ActionTestData.Restart("nginx.service")),
+            })).Approval.Id;
+            await queue.ApproveAsync(id, "alice");
+            settings["Macha:DataDirectory"] = before.DataDirectory;
+
+            await using var after = await CycleHarness.StartAsync([new WorkingCollector()], [shell], settings, UseTime);
+            var afterQueue = after.Get<ApprovalQueue>();
+            var run = await after.Get<ApprovalRunner>().ApproveAndRunAsync(id, "bob", null);
+            var started = await afterQueue.TryStartExecutionAsync(id, ApprovalActors.Macha);
+
+            Assert.Equal(ApprovalState.Failed, (await afterQueue.GetAsync(id))!.State);
+            Assert.Equal(ApprovalRunStatus.Conflict, run.Status);
+            Assert.False(started);
+            Assert.Empty(shell.CommandsRun);
+        }
+    }
+
+    private void UseTime(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(services, _time);
 
     private static async Task<Guid> StartRunningAsync(ApprovalQueue queue)
     {

@@ -15,6 +15,7 @@ public sealed class ApprovalStateMachineTests : IClassFixture<ApprovalStateMachi
         [(ApprovalState.Pending, Operation.Withdraw)] = ApprovalState.Withdrawn,
         [(ApprovalState.Pending, Operation.ExpireDue)] = ApprovalState.Expired,
         [(ApprovalState.Approved, Operation.StartExecution)] = ApprovalState.Running,
+        [(ApprovalState.Approved, Operation.Restart)] = ApprovalState.Failed,
         [(ApprovalState.Running, Operation.CompleteSucceeded)] = ApprovalState.Succeeded,
         [(ApprovalState.Running, Operation.CompleteFailed)] = ApprovalState.Failed,
         [(ApprovalState.Running, Operation.Restart)] = ApprovalState.Interrupted,
