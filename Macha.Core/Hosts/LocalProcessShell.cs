@@ -13,6 +13,10 @@ internal sealed partial class LocalProcessShell : IHostShell
     // lets go. After killing, wait this long for it to exit, then abandon it instead of blocking.
     private static readonly TimeSpan KillGracePeriod = TimeSpan.FromSeconds(2);
 
+    // A process can exit while a child it started keeps the output pipes open, such as a systemctl
+    // left running by a killed sudo. Reading to the end of output would then wait for that child.
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
+
     // Commands whose process survived its kill, by display text. A df stuck on a dead mount stays
     // stuck, so starting it again every cycle would only pile up unkillable processes.
     private readonly ConcurrentDictionary<string, Process> _stuck = new(StringComparer.Ordinal);
@@ -105,6 +109,23 @@ internal sealed partial class LocalProcessShell : IHostShell
         try
         {
             await process.WaitForExitAsync(linked.Token);
+            try
+            {
+                await Task.WhenAll(stdoutTask, stderrTask).WaitAsync(OutputDrainTimeout, _timeProvider, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // The readers finish by themselves once the last holder of the pipes exits.
+                LogOutputLeftOpen(request.Program, process.ExitCode);
+                return new CommandResult(
+                    CommandStatus.Exited,
+                    process.ExitCode,
+                    string.Empty,
+                    string.Empty,
+                    _timeProvider.GetElapsedTime(started),
+                    FailureReason: "the process exited, but a process it started kept its output open, so its output was not read");
+            }
+
             var stdout = await stdoutTask;
             var stderr = await stderrTask;
             return new CommandResult(
@@ -243,6 +264,9 @@ internal sealed partial class LocalProcessShell : IHostShell
 
         return new CappedOutput(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), truncated);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Program} exited with code {ExitCode}, but a process it started still holds its output open; the output was not read")]
+    private partial void LogOutputLeftOpen(string program, int exitCode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Process {Program} (PID {ProcessId}) did not exit after being killed at its timeout; abandoning it")]
     private partial void LogProcessSurvivedKill(string program, int processId);

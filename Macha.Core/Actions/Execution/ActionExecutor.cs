@@ -205,6 +205,13 @@ public sealed partial class ActionExecutor
             return $"sudo on {hostName} needs a password for \"{command.DisplayText}\"; add a NOPASSWD sudo rule for Macha's user that allows exactly this command.";
         }
 
+        // .NET, like a shell, reports a child killed by a signal with exit code 128 plus the signal's number.
+        if (result.Status == CommandStatus.Exited && result.ExitCode is > 128 and < 160 && result.StandardError.Length == 0)
+        {
+            var signal = result.ExitCode.Value - 128;
+            return $"{command.DisplayText} exited with code {result.ExitCode}, the code of a process killed by signal {signal}; the host may be partly changed.";
+        }
+
         // systemctl status exits with code 3 for an inactive unit, and its output is what the diagnostic
         // is for, so a diagnostic that exited at all has done its work.
         if (request is RunDiagnostic && result.Status == CommandStatus.Exited)
