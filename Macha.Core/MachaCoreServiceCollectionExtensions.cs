@@ -7,6 +7,7 @@ using Macha.Core.Detection;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
+using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Macha.Core.Storage.Audit;
 using Microsoft.Data.Sqlite;
@@ -44,6 +45,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddMachaAnalysis(configuration);
         services.AddMachaApprovals(configuration);
         services.AddMachaActions(configuration);
+        services.AddMachaNotifications(configuration);
         services.AddMachaStorage();
 
         services.AddSingleton<SnapshotCollector>();

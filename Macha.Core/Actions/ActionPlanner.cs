@@ -8,6 +8,7 @@ using Macha.Core.Approvals;
 using Macha.Core.Detection;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
+using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Macha.Core.Storage.Audit;
 using Microsoft.EntityFrameworkCore;
@@ -48,6 +49,7 @@ internal sealed partial class ActionPlanner
     private readonly IDbContextFactory<MachaDbContext> _databases;
     private readonly IOptionsMonitor<ActionOptions> _options;
     private readonly ILogger<ActionPlanner> _logger;
+    private readonly INotificationSink? _notifications;
 
     public ActionPlanner(
         AutonomyPolicy autonomy,
@@ -59,7 +61,8 @@ internal sealed partial class ActionPlanner
         IAuditLog audit,
         IDbContextFactory<MachaDbContext> databases,
         IOptionsMonitor<ActionOptions> options,
-        ILogger<ActionPlanner> logger)
+        ILogger<ActionPlanner> logger,
+        INotificationSink? notifications = null)
     {
         _autonomy = autonomy;
         _rateLimiter = rateLimiter;
@@ -71,6 +74,7 @@ internal sealed partial class ActionPlanner
         _databases = databases;
         _options = options;
         _logger = logger;
+        _notifications = notifications;
     }
 
     public async Task<IReadOnlyList<PlannedAction>> PlanAsync(AnalysisRecord analysis, CancellationToken cancellationToken = default)
@@ -126,6 +130,8 @@ internal sealed partial class ActionPlanner
             case ActionOutcome.Execute when request is ExecutableActionRequest executable
                 && _inventory.GetHosts().FirstOrDefault(h => h.HostName == incident.HostName) is { } shell:
                 var execution = await _executor.ExecuteAsync(executable, shell, Actor, StillUnpausedAsync, cancellationToken);
+                _notifications?.Publish(new ActionFinished(
+                    request.HostName, request.Kind, request.ChangedUnit, execution.Succeeded, execution.Reason, request.DedupKey));
                 return new PlannedAction(request.Kind, verdict.Outcome, verdict.Reason, request, Execution: execution);
 
             case ActionOutcome.Execute or ActionOutcome.AwaitApproval when request is ExecutableActionRequest executable:

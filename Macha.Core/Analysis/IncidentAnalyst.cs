@@ -7,6 +7,7 @@ using Macha.Core.Analysis.Tools;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
+using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Macha.Core.Storage.Audit;
 using Microsoft.EntityFrameworkCore;
@@ -36,6 +37,7 @@ internal sealed partial class IncidentAnalyst
     private readonly IOptionsMonitor<AnalysisOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<IncidentAnalyst> _logger;
+    private readonly INotificationSink? _notifications;
 
     public IncidentAnalyst(
         IChatClient chat,
@@ -47,7 +49,8 @@ internal sealed partial class IncidentAnalyst
         IAuditLog audit,
         IOptionsMonitor<AnalysisOptions> options,
         TimeProvider timeProvider,
-        ILogger<IncidentAnalyst> logger)
+        ILogger<IncidentAnalyst> logger,
+        INotificationSink? notifications = null)
     {
         _chat = chat;
         _queue = queue;
@@ -59,6 +62,7 @@ internal sealed partial class IncidentAnalyst
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _notifications = notifications;
     }
 
     /// <summary>Runs the queued analysis with this id and stores its outcome.</summary>
@@ -84,6 +88,7 @@ internal sealed partial class IncidentAnalyst
             record.State = AnalysisState.Succeeded;
             record.DecisionJson = JsonSerializer.Serialize(decision);
             LogAnalysisSucceeded(record.Id, incident.HostName, incident.Fingerprint, run.ModelCalls, decision.ProposedActions.Count);
+            ReportModelServer(isDown: false, "Ollama answered an analysis request.");
         }
         catch (AnalysisFailedException ex)
         {
@@ -92,6 +97,10 @@ internal sealed partial class IncidentAnalyst
         catch (ModelClientException ex)
         {
             Fail(record, ex.Message);
+            if (ex is ModelUnavailableException { Reason: ModelUnavailableReason.Unreachable or ModelUnavailableReason.Timeout or ModelUnavailableReason.ServerError or ModelUnavailableReason.ModelMissing })
+            {
+                ReportModelServer(isDown: true, ex.Message);
+            }
         }
         catch (ModelRequestTimeoutException ex)
         {
@@ -100,6 +109,7 @@ internal sealed partial class IncidentAnalyst
         catch (HttpRequestException ex)
         {
             Fail(record, $"the model server could not be reached: {ex.Message}");
+            ReportModelServer(isDown: true, ex.Message);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -286,6 +296,10 @@ internal sealed partial class IncidentAnalyst
 
         return (int)Math.Min(int.MaxValue, (characters + 2) / 3);
     }
+
+    // Only transitions between down and up become notifications, so reporting every analysis is fine.
+    private void ReportModelServer(bool isDown, string detail) =>
+        _notifications?.Publish(new DependencyStateChanged("Ollama", DependencyKind.Service, isDown, detail));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Analysis {AnalysisId} of incident {Fingerprint} on host {HostName} succeeded after {ModelCalls} model calls with {ActionCount} proposed actions")]
     private partial void LogAnalysisSucceeded(Guid analysisId, string hostName, string fingerprint, int modelCalls, int actionCount);

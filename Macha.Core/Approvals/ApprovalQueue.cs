@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -30,17 +31,21 @@ internal sealed partial class ApprovalQueue
     private readonly IOptionsMonitor<ApprovalOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ApprovalQueue> _logger;
+    private readonly INotificationSink? _notifications;
 
+    /// <param name="notifications">Told about each newly queued approval; null sends no notifications.</param>
     public ApprovalQueue(
         IDbContextFactory<MachaDbContext> databases,
         IOptionsMonitor<ApprovalOptions> options,
         TimeProvider timeProvider,
-        ILogger<ApprovalQueue> logger)
+        ILogger<ApprovalQueue> logger,
+        INotificationSink? notifications = null)
     {
         _databases = databases;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _notifications = notifications;
     }
 
     /// <summary>
@@ -112,6 +117,7 @@ internal sealed partial class ApprovalQueue
         }
 
         LogApprovalQueued(approval.Id, approval.HostName, approval.ActionKind, approval.Risk);
+        _notifications?.Publish(new ApprovalWaiting(approval.Id, approval.HostName, approval.ActionKind, approval.Risk, request.Argv, approval.Reason));
         return new ApprovalEnqueueResult(approval, IsDuplicate: false);
     }
 

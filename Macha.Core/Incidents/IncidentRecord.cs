@@ -72,4 +72,16 @@ public enum IncidentChangeKind
 /// A change that matters downstream: new, reopened and severity-changed incidents go to analysis
 /// and notification; an unchanged ongoing incident produces no change and costs nothing.
 /// </summary>
-public sealed record IncidentChange(Guid IncidentId, string HostName, string Fingerprint, IncidentChangeKind Kind, string Reason);
+public sealed record IncidentChange(Guid IncidentId, string HostName, string Fingerprint, IncidentChangeKind Kind, string Reason)
+{
+    /// <summary>The incident's finding kind, such as <c>FailedUnit</c>; empty when the producer did not set it.</summary>
+    public string IncidentKind { get; init; } = "";
+
+    public string Subject { get; init; } = "";
+
+    /// <summary>The incident's severity after the change, such as <c>Critical</c>.</summary>
+    public string Severity { get; init; } = "";
+
+    /// <summary>The summary of the incident's latest finding, written by a detector.</summary>
+    public string Summary { get; init; } = "";
+}

@@ -144,7 +144,13 @@ internal sealed partial class IncidentTracker
     }
 
     private static IncidentChange Change(IncidentRecord incident, IncidentChangeKind kind) =>
-        new(incident.Id, incident.HostName, incident.Fingerprint, kind, incident.ChangeReason ?? "");
+        new(incident.Id, incident.HostName, incident.Fingerprint, kind, incident.ChangeReason ?? "")
+        {
+            IncidentKind = incident.Kind,
+            Subject = incident.Subject,
+            Severity = incident.Severity,
+            Summary = incident.Summary,
+        };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Incident {IncidentId} {IncidentChange} on host {HostName} (fingerprint {Fingerprint}): {Reason}")]
     private partial void LogIncidentChanged(IncidentChangeKind incidentChange, Guid incidentId, string hostName, string fingerprint, string reason);

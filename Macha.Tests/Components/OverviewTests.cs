@@ -3,6 +3,7 @@ using Macha.Core.Actions.Autonomy;
 using Macha.Core.Analysis;
 using Macha.Core.Cycle;
 using Macha.Core.Monitoring;
+using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Macha.Tests.Cycle;
 using Macha.Tests.Fakes;
@@ -32,6 +33,8 @@ public sealed class OverviewTests : MachaBunitContext
         Services.AddSingleton(_harness.Get<IOptionsMonitor<AnalysisOptions>>());
         Services.AddSingleton(_harness.Get<AutonomySwitch>());
         Services.AddSingleton(_harness.Get<AutonomyEvents>());
+        Services.AddSingleton(_harness.Get<INotificationStatusProvider>());
+        Services.AddSingleton(_harness.Get<NotificationService>());
     }
 
     public override async Task DisposeAsync()

@@ -26,6 +26,7 @@ internal static class ApiEndpoints
         api.MapAutonomyEndpoints();
         api.MapAuditEndpoints();
         api.MapDependencyEndpoints();
+        api.MapNotificationEndpoints();
         return endpoints;
     }
 }

@@ -2,6 +2,7 @@ using Macha.Core.Analysis;
 using Macha.Core.Cycle;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
+using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Macha.Web.Jobs;
 using Microsoft.AspNetCore.Components;
@@ -27,6 +28,9 @@ public sealed partial class Overview : IAsyncDisposable
     private IReadOnlyList<CycleRunRecord> _runs = [];
     private CycleProgress? _progress;
     private DateTimeOffset _now;
+    private NotificationStatus _notificationStatus = default!;
+    private bool _sendingTest;
+    private string? _testResult;
 
     [Inject]
     private HealthQueries Queries { get; set; } = default!;
@@ -46,10 +50,18 @@ public sealed partial class Overview : IAsyncDisposable
     [Inject]
     private IOptionsMonitor<AnalysisOptions> AnalysisOptions { get; set; } = default!;
 
+    [Inject]
+    private INotificationStatusProvider NotificationStatus { get; set; } = default!;
+
+    [Inject]
+    private NotificationService Notifier { get; set; } = default!;
+
     private bool AnalysisEnabled => AnalysisOptions.CurrentValue.Enabled;
 
     protected override async Task OnInitializedAsync()
     {
+        _notificationStatus = NotificationStatus.GetStatus();
+
         // Subscribe before the first load, so a cycle finishing in between is not missed.
         _pump = PumpEventsAsync(_disposal.Token);
         await LoadAsync();
@@ -84,6 +96,7 @@ public sealed partial class Overview : IAsyncDisposable
             _incidents = await Queries.ListIncidentsAsync(null, null, HealthQueries.MaxLimit, token);
             _analyses = await Queries.GetLatestAnalysesAsync(_incidents.Select(i => i.Id).ToList(), token);
             _now = TimeProvider.GetUtcNow();
+            _notificationStatus = NotificationStatus.GetStatus();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -110,6 +123,24 @@ public sealed partial class Overview : IAsyncDisposable
         finally
         {
             _starting = false;
+        }
+    }
+
+    private async Task SendTestNotificationAsync()
+    {
+        _sendingTest = true;
+        _testResult = null;
+        try
+        {
+            var result = await Notifier.SendTestAsync(_disposal.Token);
+            _testResult = result.Status == GotifySendStatus.Sent
+                ? $"Test notification sent. {result.Detail}"
+                : $"Test notification not sent: {result.Detail}";
+        }
+        finally
+        {
+            _sendingTest = false;
+            _notificationStatus = NotificationStatus.GetStatus();
         }
     }
 

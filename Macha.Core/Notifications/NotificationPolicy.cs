@@ -1,0 +1,224 @@
+using Microsoft.Extensions.Options;
+
+namespace Macha.Core.Notifications;
+
+/// <summary>
+/// Decides which notifications go out and when: the cooldown per dedup key, one digest for a busy
+/// health cycle, and quiet hours that hold everything but critical notifications until they end.
+/// Thread-safe; every decision is in memory and takes microseconds, so callers never wait.
+/// </summary>
+/// <remarks>
+/// The cooldown state lives in memory and starts empty after a restart. That costs no repeats in
+/// practice: incidents produce changes only when they open, reopen, change severity or resolve, and
+/// those changes are stored, so a restart does not replay them.
+/// </remarks>
+internal sealed class NotificationPolicy
+{
+    /// <summary>Notifications kept during quiet hours; more are only counted in the digest.</summary>
+    public const int MaxHeld = 50;
+
+    // A cycle whose CycleFinished event never arrived (a subscriber that fell behind drops its oldest
+    // events) is flushed after this, so its notifications are late instead of lost.
+    private static readonly TimeSpan StaleBatchAge = TimeSpan.FromMinutes(10);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (DateTimeOffset SentAt, int Priority)> _lastSent = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, CycleBatch> _cycles = [];
+    private readonly Dictionary<string, bool> _dependencyDown = new(StringComparer.Ordinal);
+    private readonly List<Notification> _held = [];
+    private readonly IOptionsMonitor<NotificationOptions> _options;
+    private readonly NotificationFormatter _formatter;
+    private readonly TimeProvider _timeProvider;
+    private int _heldOmitted;
+    private long _suppressed;
+
+    public NotificationPolicy(IOptionsMonitor<NotificationOptions> options, NotificationFormatter formatter, TimeProvider timeProvider)
+    {
+        _options = options;
+        _formatter = formatter;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Notifications not sent because the same one went out within the cooldown.</summary>
+    public long SuppressedCount => Interlocked.Read(ref _suppressed);
+
+    /// <summary>Notifications held until the quiet hours end.</summary>
+    public int HeldCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held.Count + _heldOmitted;
+            }
+        }
+    }
+
+    /// <summary>Returns what to send now for one notification from outside a health cycle: itself, or nothing.</summary>
+    public IReadOnlyList<Notification> Admit(Notification notification)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            return PassesCooldown(notification, now) ? ApplyQuietHours([notification], now) : [];
+        }
+    }
+
+    /// <summary>Keeps a notification from a running health cycle until <see cref="FinishCycle"/>.</summary>
+    public void AddToCycle(Guid runId, Notification notification)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+
+        lock (_gate)
+        {
+            if (!_cycles.TryGetValue(runId, out var batch))
+            {
+                batch = new CycleBatch(_timeProvider.GetUtcNow());
+                _cycles[runId] = batch;
+            }
+
+            batch.Items.Add(notification);
+        }
+    }
+
+    /// <summary>
+    /// Returns what to send for a finished health cycle: each notification that passes the cooldown,
+    /// or one digest when more than <see cref="NotificationOptions.DigestThreshold"/> pass.
+    /// </summary>
+    public IReadOnlyList<Notification> FinishCycle(Guid runId)
+    {
+        lock (_gate)
+        {
+            return _cycles.Remove(runId, out var batch) ? Release(runId, batch.Items) : [];
+        }
+    }
+
+    /// <summary>
+    /// Records a dependency's state and returns true when it changed between down and up. The first
+    /// report of a dependency counts as a change only when it is down.
+    /// </summary>
+    public bool DependencyChanged(DependencyStateChanged dependency)
+    {
+        ArgumentNullException.ThrowIfNull(dependency);
+
+        lock (_gate)
+        {
+            var key = $"{dependency.Kind}:{dependency.Name}";
+            var known = _dependencyDown.TryGetValue(key, out var wasDown);
+            _dependencyDown[key] = dependency.IsDown;
+            return known ? wasDown != dependency.IsDown : dependency.IsDown;
+        }
+    }
+
+    /// <summary>
+    /// Returns what became due with time: the digest of held notifications once the quiet hours are
+    /// over, and the notifications of cycles whose end was never reported. Also forgets expired cooldowns.
+    /// </summary>
+    public IReadOnlyList<Notification> ReleaseDue()
+    {
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            var due = new List<Notification>();
+            foreach (var (runId, batch) in _cycles.Where(c => now - c.Value.StartedAt > StaleBatchAge).ToList())
+            {
+                _cycles.Remove(runId);
+                due.AddRange(Release(runId, batch.Items));
+            }
+
+            if (_held.Count > 0 && !IsQuiet(now))
+            {
+                due.Add(_held.Count == 1 && _heldOmitted == 0
+                    ? _held[0]
+                    : _formatter.Digest(_held, "held during quiet hours", $"quiet-digest:{now.UtcTicks}", _heldOmitted));
+                _held.Clear();
+                _heldOmitted = 0;
+            }
+
+            var cooldown = _options.CurrentValue.Cooldown;
+            foreach (var key in _lastSent.Where(entry => now - entry.Value.SentAt >= cooldown).Select(entry => entry.Key).ToList())
+            {
+                _lastSent.Remove(key);
+            }
+
+            return due;
+        }
+    }
+
+    /// <summary>Returns true when <paramref name="now"/> falls in the configured quiet hours, in the machine's local time.</summary>
+    public bool IsQuiet(DateTimeOffset now)
+    {
+        var options = _options.CurrentValue;
+        if (options.QuietHoursStart is not { } start || options.QuietHoursEnd is not { } end)
+        {
+            return false;
+        }
+
+        var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, _timeProvider.LocalTimeZone).DateTime);
+        return start < end
+            ? local >= start && local < end
+            : local >= start || local < end;
+    }
+
+    private List<Notification> Release(Guid runId, List<Notification> items)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var passed = items.Where(n => PassesCooldown(n, now)).ToList();
+        if (passed.Count > _options.CurrentValue.DigestThreshold)
+        {
+            passed = [_formatter.Digest(passed, "from one health cycle", $"cycle-digest:{runId:D}")];
+        }
+
+        return ApplyQuietHours(passed, now);
+    }
+
+    // A notification passes when its key was not sent within the cooldown, or was sent at a lower
+    // priority (an incident that turned critical). Passing records it as sent.
+    private bool PassesCooldown(Notification notification, DateTimeOffset now)
+    {
+        if (_lastSent.TryGetValue(notification.DedupKey, out var last)
+            && now - last.SentAt < _options.CurrentValue.Cooldown
+            && notification.Priority <= last.Priority)
+        {
+            Interlocked.Increment(ref _suppressed);
+            return false;
+        }
+
+        _lastSent[notification.DedupKey] = (now, notification.Priority);
+        return true;
+    }
+
+    private List<Notification> ApplyQuietHours(List<Notification> notifications, DateTimeOffset now)
+    {
+        if (!IsQuiet(now))
+        {
+            return notifications;
+        }
+
+        var send = new List<Notification>();
+        foreach (var notification in notifications)
+        {
+            if (notification.IsCritical)
+            {
+                send.Add(notification);
+            }
+            else if (_held.Count < MaxHeld)
+            {
+                _held.Add(notification);
+            }
+            else
+            {
+                _heldOmitted++;
+            }
+        }
+
+        return send;
+    }
+
+    private sealed record CycleBatch(DateTimeOffset StartedAt)
+    {
+        public List<Notification> Items { get; } = [];
+    }
+}
