@@ -1,8 +1,9 @@
 namespace Macha.Core.Notifications;
 
 /// <summary>
-/// Something outside the health cycle that may be worth a notification. Incident changes are not
-/// here: the notifier reads them from <see cref="Cycle.CycleEvents"/>.
+/// Something outside the health cycle that may be worth a notification. Incident changes and pauses
+/// are not here: the notifier reads them from <see cref="Cycle.CycleEvents"/> and
+/// <see cref="Actions.Autonomy.AutonomyEvents"/>.
 /// </summary>
 public abstract record NotificationEvent;
 
@@ -46,10 +47,6 @@ public enum DependencyKind
 /// <param name="Name">A stable name, such as <c>ollama</c>, <c>chromadb</c> or the host's name.</param>
 /// <param name="Detail">Why it is down, or what answered; escaped before it is sent.</param>
 public sealed record DependencyStateChanged(string Name, DependencyKind Kind, bool IsDown, string Detail) : NotificationEvent;
-
-/// <summary>Autonomy was paused or resumed.</summary>
-/// <param name="By">Who did it: a user name or <c>macha</c>.</param>
-public sealed record AutonomyChanged(bool Paused, string By, string? Reason) : NotificationEvent;
 
 /// <summary>
 /// Takes events for notification. <see cref="Publish"/> never blocks and never throws, so a caller on

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Incidents;
 using Macha.Core.Storage.Audit;
 using Microsoft.Extensions.Options;
@@ -130,23 +131,23 @@ internal sealed class NotificationFormatter
             link);
     }
 
-    /// <param name="sequence">Makes the key unique, because every pause and resume is a person's act worth one message.</param>
-    public Notification ForAutonomy(AutonomyChanged autonomy, long sequence)
+    /// <summary>Returns the notification for a pause or a resume; each one is sent, because each is a person's act.</summary>
+    public Notification ForAutonomy(AutonomyChanged autonomy)
     {
         ArgumentNullException.ThrowIfNull(autonomy);
 
         var verb = autonomy.Paused ? "paused" : "resumed";
         var consequence = autonomy.Paused
-            ? "Macha runs no action by itself until autonomy is resumed; approvals still wait for a person."
-            : "Macha acts again at its configured autonomy level.";
-        var reason = string.IsNullOrWhiteSpace(autonomy.Reason) ? null : $"Reason: {Escape(autonomy.Reason)}";
+            ? "Macha runs no action by itself until autonomy is resumed. Approvals still wait for a person."
+            : $"Macha acts again at autonomy level {autonomy.State.EffectiveLevel}.";
+        var reason = autonomy.Paused && !string.IsNullOrWhiteSpace(autonomy.State.Reason) ? $"Reason: {Escape(autonomy.State.Reason)}" : null;
         var link = _options.CurrentValue.DashboardLink();
         return new Notification(
             NotificationKind.AutonomyChanged,
-            Title($"Autonomy {verb} by {autonomy.By}"),
-            Body($"**Autonomy {verb}** by {Escape(autonomy.By)}.", reason, consequence, LinkLine(link, "Open the dashboard")),
+            Title($"Autonomy {verb} by {autonomy.Actor}"),
+            Body($"**Autonomy {verb}** by {Escape(autonomy.Actor)}.", reason, consequence, LinkLine(link, "Open the dashboard")),
             NotificationPriority.AutonomyChanged,
-            $"autonomy:{verb}:{sequence.ToString(CultureInfo.InvariantCulture)}",
+            $"autonomy:{verb}:{autonomy.At.UtcTicks.ToString(CultureInfo.InvariantCulture)}",
             link);
     }
 

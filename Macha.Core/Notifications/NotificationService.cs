@@ -1,5 +1,7 @@
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Configuration;
 using Macha.Core.Cycle;
+using Macha.Core.Dependencies;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +19,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
     private static readonly TimeSpan TickInterval = TimeSpan.FromMinutes(1);
 
     private readonly CycleEvents _cycleEvents;
+    private readonly AutonomyEvents _autonomyEvents;
     private readonly NotificationPolicy _policy;
     private readonly NotificationFormatter _formatter;
     private readonly NotificationQueue _queue;
@@ -30,7 +33,6 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
     private readonly Lock _gate = new();
 
     private long _optionsVersion;
-    private long _autonomySequence;
     private long _sent;
     private long _failed;
     private long _skippedWhileMisconfigured;
@@ -42,6 +44,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
 
     public NotificationService(
         CycleEvents cycleEvents,
+        AutonomyEvents autonomyEvents,
         NotificationPolicy policy,
         NotificationFormatter formatter,
         NotificationQueue queue,
@@ -53,6 +56,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         ILogger<NotificationService> logger)
     {
         _cycleEvents = cycleEvents;
+        _autonomyEvents = autonomyEvents;
         _policy = policy;
         _formatter = formatter;
         _queue = queue;
@@ -82,7 +86,6 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
                 ApprovalWaiting approval => _formatter.ForApproval(approval),
                 ActionFinished action => _formatter.ForAction(action),
                 DependencyStateChanged dependency when _policy.DependencyChanged(dependency) => _formatter.ForDependency(dependency),
-                AutonomyChanged autonomy => _formatter.ForAutonomy(autonomy, Interlocked.Increment(ref _autonomySequence)),
                 _ => null,
             };
             if (notification is not null)
@@ -131,7 +134,8 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         }
     }
 
-    public NotifierDependencyStatus GetDependencyStatus()
+    /// <summary>Returns Gotify's entry for <c>GET /api/dependencies</c>: misconfigured shows as down, because nothing is sent.</summary>
+    public DependencyStatus GetDependencyStatus()
     {
         var status = GetStatus();
         DateTimeOffset checkedAt;
@@ -142,10 +146,14 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
 
         return status.State switch
         {
-            NotifierState.NotConfigured => new("gotify", "not-configured", status.Reason ?? "", checkedAt),
-            NotifierState.Misconfigured => new("gotify", "down", status.Reason ?? "", checkedAt),
-            NotifierState.Degraded => new("gotify", "degraded", status.Reason ?? "", checkedAt),
-            _ => new("gotify", "ok", status.LastSentAt is { } sentAt ? $"Last message sent at {sentAt:u}." : "No message sent yet.", checkedAt),
+            NotifierState.NotConfigured => new(DependencyNames.Gotify, DependencyState.NotConfigured, status.Reason ?? "", checkedAt),
+            NotifierState.Misconfigured => new(DependencyNames.Gotify, DependencyState.Down, status.Reason ?? "", checkedAt),
+            NotifierState.Degraded => new(DependencyNames.Gotify, DependencyState.Degraded, status.Reason ?? "", checkedAt),
+            _ => new(
+                DependencyNames.Gotify,
+                DependencyState.Ok,
+                status.LastSentAt is { } sentAt ? $"Last message sent at {sentAt:u}." : "Configured; no message sent yet.",
+                checkedAt),
         };
     }
 
@@ -157,13 +165,14 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Started first, so the subscription exists before the first health cycle can finish.
-        var pump = PumpCycleEventsAsync(stoppingToken);
+        // Started first, so the subscriptions exist before the first health cycle can finish.
+        var cyclePump = PumpCycleEventsAsync(stoppingToken);
+        var autonomyPump = PumpAutonomyEventsAsync(stoppingToken);
         LogStartState();
 
         try
         {
-            await Task.WhenAll(pump, SendLoopAsync(stoppingToken), TickLoopAsync(stoppingToken));
+            await Task.WhenAll(cyclePump, autonomyPump, SendLoopAsync(stoppingToken), TickLoopAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -199,6 +208,15 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         }
     }
 
+    /// <summary>Handles one pause or resume; the pump calls it, and tests call it directly.</summary>
+    internal void OnAutonomyChanged(AutonomyChanged change)
+    {
+        if (_options.CurrentValue.IsConfigured)
+        {
+            EnqueueAll(_policy.Admit(_formatter.ForAutonomy(change)));
+        }
+    }
+
     /// <summary>Sends the next queued notification, or discards it while misconfigured.</summary>
     internal async Task SendNextAsync(CancellationToken cancellationToken)
     {
@@ -229,6 +247,21 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
             catch (Exception ex)
             {
                 LogPublishFailed(ex, cycleEvent.GetType().Name);
+            }
+        }
+    }
+
+    private async Task PumpAutonomyEventsAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var change in _autonomyEvents.SubscribeAsync(cancellationToken))
+        {
+            try
+            {
+                OnAutonomyChanged(change);
+            }
+            catch (Exception ex)
+            {
+                LogPublishFailed(ex, nameof(AutonomyChanged));
             }
         }
     }

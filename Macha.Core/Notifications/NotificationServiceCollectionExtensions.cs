@@ -1,3 +1,4 @@
+using Macha.Core.Dependencies;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,6 +47,7 @@ public static class NotificationServiceCollectionExtensions
         services.TryAddSingleton<NotificationService>();
         services.TryAddSingleton<INotificationSink>(provider => provider.GetRequiredService<NotificationService>());
         services.TryAddSingleton<INotificationStatusProvider>(provider => provider.GetRequiredService<NotificationService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyStatusSource, GotifyStatusSource>());
         services.AddHostedService(provider => provider.GetRequiredService<NotificationService>());
         return services;
     }

@@ -44,17 +44,10 @@ public sealed record NotificationStatus(
     public bool Misconfigured => State == NotifierState.Misconfigured;
 }
 
-/// <summary>
-/// Gotify as one entry of Macha's dependencies, in the shape of <c>GET /api/dependencies</c>.
-/// </summary>
-/// <param name="State">One of <c>ok</c>, <c>degraded</c>, <c>down</c> (misconfigured: nothing is sent) or <c>not-configured</c>.</param>
-/// <param name="CheckedAt">When the last send was attempted, or now when none was.</param>
-public sealed record NotifierDependencyStatus(string Name, string State, string Detail, DateTimeOffset CheckedAt);
-
 /// <summary>The notifier's state for the dashboard, the API and the dependency overview.</summary>
 public interface INotificationStatusProvider
 {
     NotificationStatus GetStatus();
 
-    NotifierDependencyStatus GetDependencyStatus();
+    Dependencies.DependencyStatus GetDependencyStatus();
 }

@@ -1,4 +1,7 @@
+using Macha.Core.Actions;
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Cycle;
+using Macha.Core.Dependencies;
 using Macha.Core.Incidents;
 using Macha.Core.Notifications;
 using Macha.Core.Storage;
@@ -10,6 +13,8 @@ namespace Macha.Tests.Notifications;
 public sealed class NotificationServiceTests
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
+    private static long _autonomySequence;
 
     [Fact]
     public async Task SendNextAsync_ApprovalWaiting_LinksToTheApprovalPage()
@@ -93,8 +98,8 @@ public sealed class NotificationServiceTests
         service.Publish(new DependencyStateChanged("Ollama", DependencyKind.Service, IsDown: true, "connection refused"));
         service.Publish(new DependencyStateChanged("Ollama", DependencyKind.Service, IsDown: false, "answered"));
         service.Publish(new DependencyStateChanged("db-02", DependencyKind.Host, IsDown: true, "SSH connection timed out"));
-        service.Publish(new AutonomyChanged(Paused: true, "alice", "maintenance window"));
-        service.Publish(new AutonomyChanged(Paused: false, "alice", null));
+        service.OnAutonomyChanged(Autonomy(paused: true, "alice", "maintenance window"));
+        service.OnAutonomyChanged(Autonomy(paused: false, "alice"));
         for (var i = 0; i < 7; i++)
         {
             await service.SendNextAsync(CancellationToken.None);
@@ -139,7 +144,7 @@ public sealed class NotificationServiceTests
         Assert.Equal(1, service.GetStatus().SkippedWhileMisconfigured);
         Assert.Equal("Autonomy paused by third", Assert.Single(harness.Gotify.AcceptedMessages).GetProperty("title").GetString());
         Assert.Equal(NotifierState.Ok, service.GetStatus().State);
-        Assert.Equal("ok", service.GetDependencyStatus().State);
+        Assert.Equal(DependencyState.Ok, service.GetDependencyStatus().State);
     }
 
     [Fact]
@@ -154,7 +159,7 @@ public sealed class NotificationServiceTests
         var second = await service.SendTestAsync();
 
         Assert.Equal(GotifySendStatus.Misconfigured, first.Status);
-        Assert.Equal("down", dependency.State);
+        Assert.Equal(DependencyState.Down, dependency.State);
         Assert.Equal("gotify", dependency.Name);
         Assert.Equal(GotifySendStatus.Sent, second.Status);
         Assert.Equal(NotifierState.Ok, service.GetStatus().State);
@@ -177,7 +182,7 @@ public sealed class NotificationServiceTests
         Assert.Equal(NotifierState.Degraded, status.State);
         Assert.Contains("answered 502", status.Reason, StringComparison.Ordinal);
         Assert.Equal(1, status.Failed);
-        Assert.Equal("degraded", service.GetDependencyStatus().State);
+        Assert.Equal(DependencyState.Degraded, service.GetDependencyStatus().State);
     }
 
     [Fact]
@@ -196,7 +201,7 @@ public sealed class NotificationServiceTests
         Assert.Equal(NotifierState.NotConfigured, status.State);
         Assert.False(status.Configured);
         Assert.Equal(0, status.QueueLength);
-        Assert.Equal("not-configured", service.GetDependencyStatus().State);
+        Assert.Equal(DependencyState.NotConfigured, service.GetDependencyStatus().State);
     }
 
     [Fact]
@@ -237,7 +242,19 @@ public sealed class NotificationServiceTests
     }
 
     private static void Publish(NotificationService service, string by) =>
-        service.Publish(new AutonomyChanged(Paused: true, by, null));
+        service.OnAutonomyChanged(Autonomy(paused: true, by));
+
+    private static AutonomyChanged Autonomy(bool paused, string by, string? reason = null)
+    {
+        var state = new AutonomyState(
+            AutonomyLevel.AutoSafe,
+            paused ? AutonomyLevel.Observe : AutonomyLevel.AutoSafe,
+            paused,
+            paused ? DateTimeOffset.UnixEpoch : null,
+            paused ? by : null,
+            reason);
+        return new AutonomyChanged(state, by, DateTimeOffset.UtcNow.AddTicks(Interlocked.Increment(ref _autonomySequence)));
+    }
 
     private static HostFinished HostFinished(Guid runId, IncidentChange change) =>
         new(runId, DateTimeOffset.UnixEpoch, "web-01", 1, [change]);

@@ -1,3 +1,4 @@
+using Macha.Core.Actions.Autonomy;
 using Macha.Core.Configuration;
 using Macha.Core.Cycle;
 using Macha.Core.Notifications;
@@ -75,6 +76,7 @@ internal sealed class NotifierHarness : IAsyncDisposable
         services.AddOptions<MachaOptions>().Bind(root.GetSection(MachaOptions.SectionName));
         services.AddSingleton<SecretRedactor>();
         services.AddSingleton<CycleEvents>();
+        services.AddSingleton<AutonomyEvents>();
         services.AddMachaNotifications(root);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         return new NotifierHarness(provider, gotify, data, tokenFile);

@@ -1,4 +1,5 @@
 using Macha.Core.Notifications;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Macha.Web.Api;
@@ -11,8 +12,8 @@ internal static class NotificationEndpoints
             .WithName("GetNotificationStatus")
             .WithSummary("Returns whether Gotify notifications are configured and working, the last send, the queue length and the drop counts.");
 
-        // TODO: require MachaPolicies.Operate here once the authorization policies exist.
         api.MapPost("/notifications/test", SendTestAsync)
+            .RequireAuthorization(MachaPolicies.Operate)
             .WithName("SendTestNotification")
             .WithSummary("Sends a test message to Gotify now, past the queue and a misconfiguration stop, and returns how it went.");
         return api;
