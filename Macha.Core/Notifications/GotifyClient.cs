@@ -73,7 +73,7 @@ internal sealed partial class GotifyClient
         var options = _options.CurrentValue;
         if (!options.IsConfigured)
         {
-            return new GotifySendResult(GotifySendStatus.NotConfigured, "Gotify is not configured: Macha:Notifications:GotifyUrl is not set.");
+            return new GotifySendResult(GotifySendStatus.NotConfigured, "Gotify is not configured: Macha:Notifications:Gotify:Url is not set.");
         }
 
         var token = _tokens.Read();
@@ -164,7 +164,7 @@ internal sealed partial class GotifyClient
         {
             return new GotifySendResult(
                 GotifySendStatus.Misconfigured,
-                _redactor.Redact($"Gotify at {endpoint} rejected the token with {status} ({description}). Use an application token (Gotify's Apps page), not a client token, and check Macha:Notifications:GotifyUrl; Macha sends nothing more until the options or the token file change."),
+                _redactor.Redact($"Gotify at {endpoint} rejected the token with {status} ({description}). Use an application token (Gotify's Apps page), not a client token, and check Macha:Notifications:Gotify:Url; Macha sends nothing more until the options or the token file change."),
                 TokenVersion: tokenVersion);
         }
 

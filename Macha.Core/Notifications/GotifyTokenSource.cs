@@ -52,7 +52,7 @@ internal sealed class GotifyTokenSource
         var path = _options.CurrentValue.ResolveTokenFile(_credentialsDirectory());
         if (path is null)
         {
-            return Unusable("Macha:Notifications:TokenFile is not set, or is a relative name while $CREDENTIALS_DIRECTORY is not set; set it to the absolute path of the token file.", "none");
+            return Unusable("Macha:Notifications:Gotify:TokenFile is not set, or is a relative name while $CREDENTIALS_DIRECTORY is not set; set it to the absolute path of the token file.", "none");
         }
 
         byte[] bytes;

@@ -78,7 +78,7 @@ internal sealed class NotificationFormatter
         var link = _options.CurrentValue.ApprovalLink(approval.ApprovalId);
         var target = approval.Command.Count > 0 ? approval.Command[^1] : approval.ActionKind;
         var linkLine = link is null
-            ? "Decide on Macha's Approvals page. This message has no link because Macha:Notifications:PublicUrl is not set."
+            ? "Decide on Macha's Approvals page. This message has no link because Macha:PublicUrl is not set."
             : $"[Review and decide]({link.AbsoluteUri})";
         return new Notification(
             NotificationKind.ApprovalWaiting,
@@ -159,7 +159,7 @@ internal sealed class NotificationFormatter
             Title($"Test notification from Macha on {machaHostName}"),
             Body(
                 $"**Gotify notifications work.** Sent at {now.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC from {Escape(machaHostName)}.",
-                link is null ? "No link: Macha:Notifications:PublicUrl is not set." : $"[Open the dashboard]({link.AbsoluteUri})"),
+                link is null ? "No link: Macha:PublicUrl is not set." : $"[Open the dashboard]({link.AbsoluteUri})"),
             NotificationPriority.Test,
             $"test:{now.UtcTicks.ToString(CultureInfo.InvariantCulture)}",
             link);

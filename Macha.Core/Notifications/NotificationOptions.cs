@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Macha.Core.Notifications;
 
 /// <summary>Settings of Gotify notifications; bound from the <c>Macha:Notifications</c> section.</summary>
@@ -5,24 +7,32 @@ public sealed class NotificationOptions
 {
     public const string SectionName = "Macha:Notifications";
 
+    /// <summary>Key of <see cref="PublicUrl"/>, which other parts of Macha may use too.</summary>
+    public const string PublicUrlKey = "Macha:PublicUrl";
+
     /// <summary>The environment variable systemd sets to the directory of a service's credentials (<c>LoadCredential=</c>).</summary>
     public const string CredentialsDirectoryVariable = "CREDENTIALS_DIRECTORY";
 
     /// <summary>
     /// The Gotify server's base address, such as <c>https://gotify.example.org/</c>, without
-    /// <c>/message</c>. Null turns notifications off.
+    /// <c>/message</c>; key <c>Macha:Notifications:Gotify:Url</c>. Null turns notifications off.
     /// </summary>
+    /// <remarks>The key is nested as the NixOS module writes it; the binder resolves the path below the section.</remarks>
+    [ConfigurationKeyName("Gotify:Url")]
     public Uri? GotifyUrl { get; set; }
 
     /// <summary>
-    /// The file that contains the Gotify application token: an absolute path, or a credential name
-    /// that is looked up in <c>$CREDENTIALS_DIRECTORY</c> when systemd passes it with <c>LoadCredential=</c>.
+    /// The file that contains the Gotify application token, key <c>Macha:Notifications:Gotify:TokenFile</c>:
+    /// an absolute path, or a credential name that is looked up in <c>$CREDENTIALS_DIRECTORY</c> when
+    /// systemd passes it with <c>LoadCredential=</c>.
     /// </summary>
+    [ConfigurationKeyName("Gotify:TokenFile")]
     public string? TokenFile { get; set; }
 
     /// <summary>
-    /// Macha's address as a phone reaches it, such as <c>https://macha.example.org/</c>. Messages about
-    /// approvals link to <c>{PublicUrl}/approvals/{id}</c>; without it they carry no link.
+    /// Macha's address as a phone reaches it, such as <c>https://macha.example.org/</c>, from the
+    /// top-level key <c>Macha:PublicUrl</c>. Messages about approvals link to
+    /// <c>{PublicUrl}/approvals/{id}</c>; without it they carry no link.
     /// </summary>
     public Uri? PublicUrl { get; set; }
 
@@ -85,7 +95,7 @@ public sealed class NotificationOptions
 
     /// <summary>Returns Gotify's <c>/message</c> endpoint under <see cref="GotifyUrl"/>, which keeps any path prefix.</summary>
     public Uri MessageEndpoint() =>
-        new(WithTrailingSlash(GotifyUrl ?? throw new InvalidOperationException("Macha:Notifications:GotifyUrl is not set.")), "message");
+        new(WithTrailingSlash(GotifyUrl ?? throw new InvalidOperationException("Macha:Notifications:Gotify:Url is not set.")), "message");
 
     // Relative resolution replaces the last path segment unless the base ends in '/'.
     private static Uri WithTrailingSlash(Uri uri) =>

@@ -31,12 +31,12 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         }
         else if (!string.IsNullOrWhiteSpace(options.TokenFile))
         {
-            errors.Add($"{Prefix}TokenFile is set but {Prefix}GotifyUrl is not; set GotifyUrl to the Gotify server's address, such as https://gotify.example.org/.");
+            errors.Add($"{Prefix}Gotify:TokenFile is set but {Prefix}Gotify:Url is not; set Gotify:Url to the Gotify server's address, such as https://gotify.example.org/.");
         }
 
         if (options.PublicUrl is { } publicUrl)
         {
-            CheckHttpUrl("PublicUrl", publicUrl, errors);
+            CheckHttpUrl(NotificationOptions.PublicUrlKey, publicUrl, errors);
         }
 
         if (options.RequestTimeout < TimeSpan.FromSeconds(1) || options.RequestTimeout > TimeSpan.FromMinutes(5))
@@ -83,7 +83,7 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
 
     private static void CheckGotifyUrl(Uri url, List<string> errors)
     {
-        if (!CheckHttpUrl("GotifyUrl", url, errors))
+        if (!CheckHttpUrl(Prefix + "Gotify:Url", url, errors))
         {
             return;
         }
@@ -92,7 +92,7 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         // which Gotify answers with 404.
         if (url.AbsolutePath.TrimEnd('/').EndsWith("/message", StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{Prefix}GotifyUrl must be the server's base address without /message; got {url.GetLeftPart(UriPartial.Path)}. Macha adds /message itself.");
+            errors.Add($"{Prefix}Gotify:Url must be the server's base address without /message; got {url.GetLeftPart(UriPartial.Path)}. Macha adds /message itself.");
         }
     }
 
@@ -101,14 +101,14 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
     {
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            errors.Add($"{Prefix}{key} must be an absolute http:// or https:// address; got '{url.OriginalString}'.");
+            errors.Add($"{key} must be an absolute http:// or https:// address; got '{url.OriginalString}'.");
             return false;
         }
 
         // The address is logged and shown on the dashboard, so it must not carry a token or a password.
         if (!string.IsNullOrEmpty(url.UserInfo) || !string.IsNullOrEmpty(url.Query) || !string.IsNullOrEmpty(url.Fragment))
         {
-            errors.Add($"{Prefix}{key} must not contain a user name, password, query string or fragment; set only scheme, host, port and path, such as {url.GetLeftPart(UriPartial.Authority)}/.");
+            errors.Add($"{key} must not contain a user name, password, query string or fragment; set only scheme, host, port and path, such as {url.GetLeftPart(UriPartial.Authority)}/.");
             return false;
         }
 
@@ -119,13 +119,13 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
     {
         if (string.IsNullOrWhiteSpace(options.TokenFile))
         {
-            errors.Add($"{Prefix}TokenFile is required when {Prefix}GotifyUrl is set; set it to the path of a file that contains the Gotify application token.");
+            errors.Add($"{Prefix}Gotify:TokenFile is required when {Prefix}Gotify:Url is set; set it to the path of a file that contains the Gotify application token.");
             return;
         }
 
         if (options.ResolveTokenFile(_credentialsDirectory()) is null)
         {
-            errors.Add($"{Prefix}TokenFile must be an absolute path, or a credential name when systemd passes the token with LoadCredential= (then ${NotificationOptions.CredentialsDirectoryVariable} is set); got '{options.TokenFile}'.");
+            errors.Add($"{Prefix}Gotify:TokenFile must be an absolute path, or a credential name when systemd passes the token with LoadCredential= (then ${NotificationOptions.CredentialsDirectoryVariable} is set); got '{options.TokenFile}'.");
         }
     }
 }

@@ -374,7 +374,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
     {
         if (!options.IsConfigured)
         {
-            return (NotifierState.NotConfigured, "Gotify notifications are off: Macha:Notifications:GotifyUrl is not set.");
+            return (NotifierState.NotConfigured, "Gotify notifications are off: Macha:Notifications:Gotify:Url is not set.");
         }
 
         if (_misconfiguration is { } misconfiguration)
@@ -410,13 +410,13 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
 
     private sealed record Misconfiguration(string Reason, string TokenVersion, long OptionsVersion);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Gotify notifications are off: Macha:Notifications:GotifyUrl is not set")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gotify notifications are off: Macha:Notifications:Gotify:Url is not set")]
     private partial void LogNotConfigured();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gotify notifications go to {GotifyEndpoint}")]
     private partial void LogConfigured(Uri gotifyEndpoint);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Macha:Notifications:PublicUrl is not set, so approval notifications carry no link to the approval page; set it to Macha's address as a phone reaches it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Macha:PublicUrl is not set, so approval notifications carry no link to the approval page; set it to Macha's address as a phone reaches it")]
     private partial void LogNoPublicUrl();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gotify notification sent: {NotificationKind} at priority {Priority}, Gotify message {GotifyMessageId}")]

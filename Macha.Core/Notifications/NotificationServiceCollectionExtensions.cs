@@ -23,7 +23,12 @@ public static class NotificationServiceCollectionExtensions
 
         services.AddOptions<NotificationOptions>()
             .Bind(configuration.GetSection(NotificationOptions.SectionName))
+            .Configure(options => options.PublicUrl = configuration.GetValue<Uri?>(NotificationOptions.PublicUrlKey))
             .ValidateOnStart();
+
+        // PublicUrl lives outside the bound section, so its changes need their own reload signal.
+        services.AddSingleton<IOptionsChangeTokenSource<NotificationOptions>>(
+            new ConfigurationChangeTokenSource<NotificationOptions>(configuration.GetSection(NotificationOptions.PublicUrlKey)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 

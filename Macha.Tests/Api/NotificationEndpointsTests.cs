@@ -21,7 +21,7 @@ public sealed class NotificationEndpointsTests
         Assert.False(status.GetProperty("configured").GetBoolean());
         Assert.False(status.GetProperty("ok").GetBoolean());
         Assert.Equal("NotConfigured", status.GetProperty("state").GetString());
-        Assert.Contains("Macha:Notifications:GotifyUrl", status.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Macha:Notifications:Gotify:Url", status.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, status.GetProperty("queueLength").GetInt32());
         Assert.Equal(0, status.GetProperty("drops").GetInt64());
     }
@@ -92,8 +92,8 @@ public sealed class NotificationEndpointsTests
         var tokenFile = Path.Combine(factory.DataDirectory, "gotify-token");
         File.WriteAllText(tokenFile, token);
         return factory.WithWebHostBuilder(builder => builder
-            .UseSetting("Macha:Notifications:GotifyUrl", gotify.Uri.ToString())
-            .UseSetting("Macha:Notifications:TokenFile", tokenFile)
+            .UseSetting("Macha:Notifications:Gotify:Url", gotify.Uri.ToString())
+            .UseSetting("Macha:Notifications:Gotify:TokenFile", tokenFile)
             .UseSetting("Macha:Notifications:RequestTimeout", "00:00:05"));
     }
 }

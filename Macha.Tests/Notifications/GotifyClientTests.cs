@@ -201,7 +201,7 @@ public sealed class GotifyClientTests
     {
         await using var harness = await NotifierHarness.StartAsync();
         var prefixed = new Uri(harness.Gotify.Uri, "gotify");
-        await using var prefixedHarness = await NotifierHarness.StartAsync(new Dictionary<string, string?> { ["Macha:Notifications:GotifyUrl"] = prefixed.ToString() });
+        await using var prefixedHarness = await NotifierHarness.StartAsync(new Dictionary<string, string?> { ["Macha:Notifications:Gotify:Url"] = prefixed.ToString() });
 
         await prefixedHarness.Get<GotifyClient>().SendAsync(Sample());
 

@@ -40,7 +40,7 @@ public sealed class NotificationServiceTests
     [Fact]
     public async Task SendNextAsync_NoPublicUrl_ApprovalSaysWhyThereIsNoLink()
     {
-        await using var harness = await NotifierHarness.StartAsync(new Dictionary<string, string?> { ["Macha:Notifications:PublicUrl"] = null });
+        await using var harness = await NotifierHarness.StartAsync(new Dictionary<string, string?> { ["Macha:PublicUrl"] = null });
         var service = harness.Get<NotificationService>();
 
         service.Publish(new ApprovalWaiting(Guid.NewGuid(), "web-01", "restart-unit", "Low", ["systemctl", "restart", "nginx.service"], "restart"));
@@ -48,7 +48,7 @@ public sealed class NotificationServiceTests
 
         var message = Assert.Single(harness.Gotify.AcceptedMessages);
         Assert.False(message.GetProperty("extras").TryGetProperty("client::notification", out _));
-        Assert.Contains("Macha:Notifications:PublicUrl is not set", message.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Macha:PublicUrl is not set", message.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.False(service.GetStatus().ApprovalLinks);
     }
 
@@ -190,8 +190,8 @@ public sealed class NotificationServiceTests
     {
         await using var harness = await NotifierHarness.StartAsync(new Dictionary<string, string?>
         {
-            ["Macha:Notifications:GotifyUrl"] = null,
-            ["Macha:Notifications:TokenFile"] = null,
+            ["Macha:Notifications:Gotify:Url"] = null,
+            ["Macha:Notifications:Gotify:TokenFile"] = null,
         });
         var service = harness.Get<NotificationService>();
 
@@ -217,8 +217,8 @@ public sealed class NotificationServiceTests
             [new WorkingCollector(), new ThrowingCollector()],
             settings: new Dictionary<string, string?>
             {
-                ["Macha:Notifications:GotifyUrl"] = gotify.Uri.ToString(),
-                ["Macha:Notifications:TokenFile"] = tokenFile,
+                ["Macha:Notifications:Gotify:Url"] = gotify.Uri.ToString(),
+                ["Macha:Notifications:Gotify:TokenFile"] = tokenFile,
                 ["Macha:Notifications:RequestTimeout"] = "00:05:00",
             });
         var service = harness.Get<NotificationService>();

@@ -54,9 +54,9 @@ internal sealed class NotifierHarness : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             ["Macha:LocalHostName"] = "macha-host",
-            ["Macha:Notifications:GotifyUrl"] = gotify.Uri.ToString(),
-            ["Macha:Notifications:TokenFile"] = tokenFile,
-            ["Macha:Notifications:PublicUrl"] = "https://macha.example.org/",
+            ["Macha:Notifications:Gotify:Url"] = gotify.Uri.ToString(),
+            ["Macha:Notifications:Gotify:TokenFile"] = tokenFile,
+            ["Macha:PublicUrl"] = "https://macha.example.org/",
             ["Macha:Notifications:RetryDelay"] = "00:00:00.010",
             ["Macha:Notifications:RequestTimeout"] = "00:00:01",
         };

@@ -30,7 +30,7 @@ internal static class NotificationEndpoints
         {
             GotifySendStatus.Sent => TypedResults.Ok(new NotificationTestResponse(true, result.Detail, result.MessageId)),
             GotifySendStatus.NotConfigured => TypedResults.Problem(
-                $"{result.Detail} Set Macha:Notifications:GotifyUrl and Macha:Notifications:TokenFile, then restart Macha.",
+                $"{result.Detail} Set Macha:Notifications:Gotify:Url and Macha:Notifications:Gotify:TokenFile, then restart Macha.",
                 statusCode: StatusCodes.Status409Conflict,
                 title: "Notifications are not configured"),
             GotifySendStatus.Misconfigured => TypedResults.Problem(
