@@ -1,4 +1,12 @@
+using Macha.Web.Cli;
 using Macha.Web.Hosting;
+
+// A verb as the first argument (or a wrapper's MACHA_CLI_NAME) makes this process a client of a
+// running instance; without one it runs Macha itself, as `dotnet run --project Macha.Web` does.
+if (MachaCli.IsInvocation(args, Environment.GetEnvironmentVariable))
+{
+    return await MachaCli.RunFromProcessAsync(args);
+}
 
 try
 {
