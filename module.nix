@@ -92,6 +92,7 @@ let
     // optionalAttrs (cfg.authentication.apiTokensFile != null) {
       api-tokens = cfg.authentication.apiTokensFile;
     }
+    // optionalAttrs (cfg.authentication.usersFile != null) { users = cfg.authentication.usersFile; }
     // optionalAttrs (cfg.configRepo.credentialsFile != null) {
       config-repo-credentials = cfg.configRepo.credentialsFile;
     }
@@ -105,16 +106,42 @@ let
   hostSettings =
     name: host:
     {
+      Name = name;
       Address = host.address;
       Port = host.port;
       User = host.user;
-      HostKeys = host.hostKeys;
+      HostKeyFingerprints = host.hostKeys;
       Tags = host.tags;
     }
-    // optionalAttrs (host.keyFile != null) { KeyFile = credentialPath "host-${name}-key"; }
+    // optionalAttrs (host.keyFile != null) { PrivateKeyFile = credentialPath "host-${name}-key"; }
     // optionalAttrs (host.autonomyLevel != null) {
       AutonomyLevel = autonomyLevels.${host.autonomyLevel};
     };
+
+  # The dashboard's users file, NAME:HASH a line, which the service assembles at each start from
+  # the users' hash credentials (and the usersFile credential), in its runtime directory; systemd
+  # sets $RUNTIME_DIRECTORY to runtimeDirectory for every command of the unit.
+  runtimeDirectory = "/run/${serviceName}";
+  assembledUsersFile = "${runtimeDirectory}/users";
+  hasUsers = cfg.authentication.users != { };
+  assembleUsersFile = pkgs.writeShellScript "macha-assemble-users" ''
+    set -eu
+    umask 077
+    {
+    ${concatStringsSep "\n" (
+      mapAttrsToList (name: _: ''
+        hash=$(head -n 1 "$CREDENTIALS_DIRECTORY/user-${name}-password-hash")
+        printf '%s:%s\n' ${lib.escapeShellArg name} "''${hash#${name}:}"
+      '') cfg.authentication.users
+    )}
+    ${lib.optionalString (cfg.authentication.usersFile != null) ''cat "$CREDENTIALS_DIRECTORY/users"''}
+    } >"$RUNTIME_DIRECTORY/users.new"
+    mv "$RUNTIME_DIRECTORY/users.new" "$RUNTIME_DIRECTORY/users"
+  '';
+
+  isLoopback =
+    address:
+    lib.hasPrefix "127." address || address == "::1" || address == "localhost";
 
   # The configuration the options produce, before cfg.settings is merged over it.
   generatedSettings = {
@@ -148,21 +175,22 @@ let
           Url = cfg.configRepo.url;
           Branch = cfg.configRepo.branch;
         }
+        // optionalAttrs (cfg.configRepo.username != null) { Username = cfg.configRepo.username; }
         // optionalAttrs (cfg.configRepo.credentialsFile != null) {
           CredentialsFile = credentialPath "config-repo-credentials";
         };
       };
 
-      Hosts = mapAttrs hostSettings cfg.hosts;
+      Hosts.Remote = mapAttrsToList hostSettings cfg.hosts;
 
-      Authentication = {
-        Users = mapAttrs (name: _: {
-          PasswordHashFile = credentialPath "user-${name}-password-hash";
-        }) cfg.authentication.users;
-      }
-      // optionalAttrs (cfg.authentication.apiTokensFile != null) {
-        ApiTokensFile = credentialPath "api-tokens";
-      };
+      Authentication =
+        optionalAttrs hasUsers { UsersFile = assembledUsersFile; }
+        // optionalAttrs (!hasUsers && cfg.authentication.usersFile != null) {
+          UsersFile = credentialPath "users";
+        }
+        // optionalAttrs (cfg.authentication.apiTokensFile != null) {
+          TokensFile = credentialPath "api-tokens";
+        };
     }
     // optionalAttrs (cfg.gotify.url != null) {
       Notifications.Gotify = {
@@ -193,6 +221,8 @@ let
   cliWrapper =
     name: verb:
     pkgs.writeShellScriptBin name ''
+      # The CLI names itself after the wrapper in its help and errors.
+      export MACHA_CLI_NAME=${name}
       export MACHA_URL="''${MACHA_URL:-http://${urlHost clientAddress}:${toString cfg.port}}"
       ${lib.optionalString (cfg.cli.tokenFile != null) ''
         export MACHA_TOKEN_FILE="''${MACHA_TOKEN_FILE:-${cfg.cli.tokenFile}}"
@@ -274,7 +304,8 @@ let
       options.passwordHashFile = mkOption {
         type = absolutePath;
         description = ''
-          File with the password hash of the dashboard user `${name}`, outside the Nix store. The
+          File with the password hash of the dashboard user `${name}`, outside the Nix store: the
+          line `macha users hash-password ${name}` prints, or only its part after `${name}:`. The
           service reads it as the systemd credential `user-${name}-password-hash`.
         '';
         example = "/run/secrets/macha-admin-password-hash";
@@ -501,12 +532,24 @@ in
         '';
       };
 
+      usersFile = mkOption {
+        type = types.nullOr absolutePath;
+        default = null;
+        description = ''
+          A ready users file, `NAME:HASH` a line, outside the Nix store, read as the systemd
+          credential `users`. Its lines are added to those of
+          {option}`services.macha-autonomous.authentication.users`.
+        '';
+        example = "/run/secrets/macha-users";
+      };
+
       apiTokensFile = mkOption {
         type = types.nullOr absolutePath;
         default = null;
         description = ''
-          File with the API tokens Macha accepts and their scopes, outside the Nix store. The
-          service reads it as the systemd credential `api-tokens`.
+          File with the API tokens Macha accepts, `NAME:SCOPES:SHA256` a line (see
+          `macha tokens create`), outside the Nix store. The service reads it as the systemd
+          credential `api-tokens`.
         '';
         example = "/run/secrets/macha-api-tokens";
       };
@@ -543,12 +586,20 @@ in
         example = "production";
       };
 
+      username = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = "User name git sends when the repository's server asks for one.";
+        example = "macha";
+      };
+
       credentialsFile = mkOption {
         type = types.nullOr absolutePath;
         default = null;
         description = ''
-          File with the credentials for the configuration repository, outside the Nix store. The
-          service reads it as the systemd credential `config-repo-credentials`.
+          File whose first line is the password or token for the configuration repository,
+          outside the Nix store. The service reads it as the systemd credential
+          `config-repo-credentials`.
         '';
         example = "/run/secrets/macha-git-credentials";
       };
@@ -656,6 +707,14 @@ in
           message = "services.macha-autonomous: secret files must not be in the Nix store, where every user can read them; use a path such as /run/secrets/….";
         }
         {
+          assertion =
+            isLoopback cfg.listenAddress
+            || hasUsers
+            || cfg.authentication.usersFile != null
+            || cfg.authentication.apiTokensFile != null;
+          message = "services.macha-autonomous.listenAddress ${cfg.listenAddress} is reachable from other machines, so Macha needs authentication.users, authentication.usersFile or authentication.apiTokensFile; without one it refuses to start.";
+        }
+        {
           assertion = cfg.rebuild.flake == null || cfg.privilegedActions;
           message = "services.macha-autonomous.rebuild.flake needs privilegedActions, because nixos-rebuild runs through sudo.";
         }
@@ -711,6 +770,9 @@ in
           # (Microsoft.Extensions.Hosting.Systemd), so units ordered after it wait for the API.
           Type = "notify";
           ExecStart = lib.getExe cfg.package;
+          ExecStartPre = optional hasUsers assembleUsersFile;
+          RuntimeDirectory = serviceName;
+          RuntimeDirectoryMode = "0700";
           # The content root: appsettings.json and the static web assets sit beside the program.
           WorkingDirectory = "${cfg.package}/lib/${cfg.package.pname}";
           User = cfg.user;

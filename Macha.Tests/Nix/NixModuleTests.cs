@@ -32,7 +32,7 @@ public sealed class NixModuleTests
               apiTokensFile = "/run/secrets/api-tokens";
             };
             cli.tokenFile = "/run/secrets/cli-token";
-            configRepo = { url = "https://git.example.org/nixos.git"; branch = "production"; credentialsFile = "/run/secrets/git-credentials"; };
+            configRepo = { url = "https://git.example.org/nixos.git"; branch = "production"; username = "macha"; credentialsFile = "/run/secrets/git-credentials"; };
             retention = { days = 30; snapshotFiles = 100; };
             rebuild = { flake = "/etc/nixos#web-1"; allowRollback = true; };
             memoryMax = "512M";
@@ -198,10 +198,8 @@ public sealed class NixModuleTests
 
         Assert.Equal(Credentials + "gotify-token", macha.GetProperty("Notifications").GetProperty("Gotify").GetProperty("TokenFile").GetString());
         Assert.Equal("https://gotify.example.org", macha.GetProperty("Notifications").GetProperty("Gotify").GetProperty("Url").GetString());
-        Assert.Equal(Credentials + "api-tokens", macha.GetProperty("Authentication").GetProperty("ApiTokensFile").GetString());
-        Assert.Equal(
-            Credentials + "user-admin-password-hash",
-            macha.GetProperty("Authentication").GetProperty("Users").GetProperty("admin").GetProperty("PasswordHashFile").GetString());
+        Assert.Equal(Credentials + "api-tokens", macha.GetProperty("Authentication").GetProperty("TokensFile").GetString());
+        Assert.Equal("/run/macha-autonomous/users", macha.GetProperty("Authentication").GetProperty("UsersFile").GetString());
         Assert.Equal(
             Credentials + "config-repo-credentials",
             macha.GetProperty("Knowledge").GetProperty("ConfigRepository").GetProperty("CredentialsFile").GetString());
@@ -232,6 +230,7 @@ public sealed class NixModuleTests
         Assert.Equal("http://127.0.0.1:8000", knowledge.GetProperty("ChromaUrl").GetString());
         Assert.Equal("https://git.example.org/nixos.git", knowledge.GetProperty("ConfigRepository").GetProperty("Url").GetString());
         Assert.Equal("production", knowledge.GetProperty("ConfigRepository").GetProperty("Branch").GetString());
+        Assert.Equal("macha", knowledge.GetProperty("ConfigRepository").GetProperty("Username").GetString());
     }
 
     [Fact]
@@ -289,6 +288,7 @@ public sealed class NixModuleTests
         foreach (var (package, verb) in packages.Zip((string[])["check", "approve", "logs"]))
         {
             var script = package.GetProperty("text").GetString()!;
+            Assert.Contains($"export MACHA_CLI_NAME=macha-{verb}\n", script, StringComparison.Ordinal);
             Assert.Contains("MACHA_URL=\"${MACHA_URL:-http://[::1]:8080}\"", script, StringComparison.Ordinal);
             Assert.Contains("MACHA_TOKEN_FILE=\"${MACHA_TOKEN_FILE:-/run/secrets/cli-token}\"", script, StringComparison.Ordinal);
             Assert.Contains($"/macha-autonomous/bin/macha {verb} \"$@\"", script, StringComparison.Ordinal);
@@ -308,20 +308,22 @@ public sealed class NixModuleTests
     public async Task MultiHost_Settings_HaveEveryHost()
     {
         var result = await NixEvaluator.EvaluateModuleAsync(MultiHost);
-        var hosts = result.GetProperty("settings").GetProperty("Macha").GetProperty("Hosts");
+        var hosts = result.GetProperty("settings").GetProperty("Macha").GetProperty("Hosts").GetProperty("Remote")
+            .EnumerateArray().ToDictionary(host => host.GetProperty("Name").GetString()!);
 
-        Assert.Equal(["db-1", "edge", "web-1"], hosts.EnumerateObject().Select(host => host.Name).Order(StringComparer.Ordinal));
-        Assert.Equal("web-1.example.org", hosts.GetProperty("web-1").GetProperty("Address").GetString());
-        Assert.Equal(22, hosts.GetProperty("web-1").GetProperty("Port").GetInt32());
-        Assert.Equal("macha", hosts.GetProperty("web-1").GetProperty("User").GetString());
-        Assert.Equal(["SHA256:abc"], Strings(hosts.GetProperty("web-1").GetProperty("HostKeys")));
-        Assert.Equal(["web"], Strings(hosts.GetProperty("web-1").GetProperty("Tags")));
-        Assert.Equal(2222, hosts.GetProperty("db-1").GetProperty("Port").GetInt32());
-        Assert.Equal("ops", hosts.GetProperty("db-1").GetProperty("User").GetString());
-        Assert.Equal("Observe", hosts.GetProperty("db-1").GetProperty("AutonomyLevel").GetString());
-        Assert.False(hosts.GetProperty("web-1").TryGetProperty("AutonomyLevel", out _));
-        Assert.False(hosts.GetProperty("edge").TryGetProperty("KeyFile", out _));
-        Assert.Equal("/run/credentials/macha-autonomous.service/host-db-1-key", hosts.GetProperty("db-1").GetProperty("KeyFile").GetString());
+        Assert.Equal(["db-1", "edge", "web-1"], hosts.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("web-1.example.org", hosts["web-1"].GetProperty("Address").GetString());
+        Assert.Equal(22, hosts["web-1"].GetProperty("Port").GetInt32());
+        Assert.Equal("macha", hosts["web-1"].GetProperty("User").GetString());
+        Assert.Equal(["SHA256:abc"], Strings(hosts["web-1"].GetProperty("HostKeyFingerprints")));
+        Assert.Equal(["web"], Strings(hosts["web-1"].GetProperty("Tags")));
+        Assert.Equal(2222, hosts["db-1"].GetProperty("Port").GetInt32());
+        Assert.Equal("ops", hosts["db-1"].GetProperty("User").GetString());
+        Assert.Equal("Observe", hosts["db-1"].GetProperty("AutonomyLevel").GetString());
+        Assert.False(hosts["web-1"].TryGetProperty("AutonomyLevel", out _));
+        Assert.False(hosts["edge"].TryGetProperty("PrivateKeyFile", out _));
+        Assert.Equal("2001:db8::1", hosts["edge"].GetProperty("Address").GetString());
+        Assert.Equal("/run/credentials/macha-autonomous.service/host-db-1-key", hosts["db-1"].GetProperty("PrivateKeyFile").GetString());
     }
 
     [Fact]
@@ -334,6 +336,61 @@ public sealed class NixModuleTests
             Strings(Service(result).GetProperty("LoadCredential")).Order(StringComparer.Ordinal));
         Assert.DoesNotContain("/run/secrets/", result.GetProperty("settings").GetRawText(), StringComparison.Ordinal);
         Assert.Empty(result.GetProperty("failedAssertions").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("authentication.users.admin.passwordHashFile = \"/run/secrets/admin\";")]
+    [InlineData("authentication.usersFile = \"/run/secrets/users\";")]
+    [InlineData("authentication.apiTokensFile = \"/run/secrets/tokens\";")]
+    public async Task NetworkAddress_WithAuthentication_PassesAssertions(string setting)
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync($"{{ services.macha-autonomous = {{ enable = true; listenAddress = \"0.0.0.0\"; {setting} }}; }}");
+
+        Assert.Empty(result.GetProperty("failedAssertions").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Users_StartScript_AssemblesTheUsersFile()
+    {
+        const string Configuration = """
+            {
+              services.macha-autonomous = {
+                enable = true;
+                authentication.users.admin.passwordHashFile = "/run/secrets/admin";
+                authentication.users.ops.passwordHashFile = "/run/secrets/ops";
+                authentication.usersFile = "/run/secrets/users";
+              };
+            }
+            """;
+        var result = await NixEvaluator.EvaluateModuleAsync(Configuration);
+        using var directory = new Fakes.TestDataDirectory();
+        var credentials = Directory.CreateDirectory(Path.Combine(directory.Path, "credentials")).FullName;
+        var runtime = Directory.CreateDirectory(Path.Combine(directory.Path, "runtime")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(credentials, "user-admin-password-hash"), "AQAAAAIAAYagAAAAEAdminHash==\n");
+        await File.WriteAllTextAsync(Path.Combine(credentials, "user-ops-password-hash"), "ops:AQAAAAIAAYagAAAAEOpsHash==\n");
+        await File.WriteAllTextAsync(Path.Combine(credentials, "users"), "carol:AQAAAAIAAYagAAAAECarolHash==\n");
+        var scriptPath = Path.Combine(directory.Path, "assemble-users");
+        await File.WriteAllTextAsync(scriptPath, Strings(result.GetProperty("startScripts")).Single());
+
+        var output = await RunScriptAsync(scriptPath, credentials, runtime);
+
+        Assert.True(output.ExitCode == 0, output.StandardError);
+        Assert.Equal(
+            "admin:AQAAAAIAAYagAAAAEAdminHash==\nops:AQAAAAIAAYagAAAAEOpsHash==\ncarol:AQAAAAIAAYagAAAAECarolHash==\n",
+            await File.ReadAllTextAsync(Path.Combine(runtime, "users")));
+        Assert.Equal(["users"], Directory.GetFiles(runtime).Select(Path.GetFileName));
+        Assert.Contains("user-admin-password-hash:/run/secrets/admin", Strings(Service(result).GetProperty("LoadCredential")));
+        Assert.Equal("macha-autonomous", Service(result).GetProperty("RuntimeDirectory").GetString());
+        Assert.Equal("0700", Service(result).GetProperty("RuntimeDirectoryMode").GetString());
+    }
+
+    [Fact]
+    public async Task Minimal_NoUsers_HasNoStartScript()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Minimal);
+
+        Assert.Empty(Service(result).GetProperty("ExecStartPre").EnumerateArray());
+        Assert.False(result.GetProperty("settings").GetProperty("Macha").GetProperty("Authentication").TryGetProperty("UsersFile", out _));
     }
 
     [Fact]
@@ -380,6 +437,8 @@ public sealed class NixModuleTests
     [InlineData("gotify = { url = \"https://g\"; tokenFile = \"/nix/store/0123-token\"; };", "must not be in the Nix store")]
     [InlineData("hosts.\"web 1\".address = \"a\";", "host and user names")]
     [InlineData("autonomyLevel = \"observe\"; rebuild.flake = \"/etc/nixos#web\";", "needs privilegedActions")]
+    [InlineData("listenAddress = \"0.0.0.0\";", "needs authentication.users")]
+    [InlineData("listenAddress = \"192.0.2.5\"; authentication.users.\"-x\".passwordHashFile = \"/run/secrets/x\";", "host and user names")]
     public async Task Evaluate_InconsistentOptions_FailAnAssertion(string setting, string message)
     {
         var result = await NixEvaluator.EvaluateModuleAsync($"{{ services.macha-autonomous = {{ enable = true; {setting} }}; }}");
@@ -407,6 +466,25 @@ public sealed class NixModuleTests
             Assert.True(option.GetProperty("hasExample").GetBoolean() || path.EndsWith(".enable", StringComparison.Ordinal), $"{path} has no example");
             Assert.True(option.GetProperty("hasDefault").GetBoolean() || required.Contains(path), $"{path} has no default");
         }
+    }
+
+    // Runs a start script as systemd would, with the credential and runtime directories it sets.
+    private static async Task<ProcessOutput> RunScriptAsync(string scriptPath, string credentialsDirectory, string runtimeDirectory)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh", [scriptPath])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["CREDENTIALS_DIRECTORY"] = credentialsDirectory;
+        start.Environment["RUNTIME_DIRECTORY"] = runtimeDirectory;
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var standardOutput = process.StandardOutput.ReadToEndAsync();
+        var standardError = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(limit.Token);
+        return new ProcessOutput(process.ExitCode, await standardOutput, await standardError);
     }
 
     private static JsonElement Unit(JsonElement result) =>

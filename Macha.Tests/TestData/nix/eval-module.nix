@@ -6,6 +6,7 @@
 #   config            the module's config, with mkIf and mkMerge resolved;
 #   settings          the JSON configuration the service reads, parsed;
 #   packages          the packages the module installs, with the stand-in scripts' text;
+#   startScripts      the text of the services' ExecStartPre scripts;
 #   sudoers           the sudo rules as NixOS writes them into /etc/sudoers.
 # A value of the wrong type, or an option that does not exist, makes the evaluation throw.
 {
@@ -144,5 +145,11 @@ in
     inherit (package) name;
     text = package.text or null;
   }) (resolved.environment.systemPackages or [ ]);
+  # The text of every service's ExecStartPre scripts.
+  startScripts = map (script: script.text) (
+    concatLists (
+      map (service: service.serviceConfig.ExecStartPre or [ ]) (builtins.attrValues (resolved.systemd.services or { }))
+    )
+  );
   sudoers = builtins.concatStringsSep "\n" (map renderRule (resolved.security.sudo.extraRules or [ ]));
 }

@@ -395,6 +395,9 @@ let
       in
       replaceStrings special (map (character: "\\${character}") special);
 
+    # Quotes a string for the shell, as nixpkgs' lib.escapeShellArg does.
+    escapeShellArg = text: "'${replaceStrings [ "'" ] [ "'\\''" ] text}'";
+
     getExe =
       package:
       if package ? meta.mainProgram then

@@ -31,6 +31,7 @@ in
 
   writeText = textFile;
   writeShellScriptBin = name: text: textFile name "#!/bin/sh\n${text}";
+  writeShellScript = name: text: textFile name "#!/bin/sh\n${text}";
 
   formats.json = { }: {
     type = lib.types.json;
