@@ -108,7 +108,7 @@ public sealed class ApprovalTransition
 
     public ApprovalState To { get; set; }
 
-    /// <summary>A user name, <c>api-token:&lt;token id&gt;</c>, or <c>macha</c>; see <see cref="ApprovalActors"/>.</summary>
+    /// <summary>A user name, <c>token:&lt;token name&gt;</c>, or <c>macha</c>; see <see cref="ApprovalActors"/>.</summary>
     public required string Actor { get; set; }
 
     public string? Comment { get; set; }

@@ -69,7 +69,7 @@ public sealed class ApprovalEndpointsTests : IClassFixture<MachaWebFactory>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Rejected", body.GetProperty("state").GetString());
-        Assert.Equal("api", body.GetProperty("decidedBy").GetString());
+        Assert.Equal("local", body.GetProperty("decidedBy").GetString());
         var transitions = await _factory.Services.GetRequiredService<ApprovalQueue>().GetTransitionsAsync(id);
         Assert.Equal("not now", transitions[^1].Comment);
     }

@@ -31,6 +31,6 @@ public sealed class ApprovalOptionsValidatorTests
     {
         var actor = ApprovalActors.ApiToken("ci-7");
 
-        Assert.Equal("api-token:ci-7", actor);
+        Assert.Equal("token:ci-7", actor);
     }
 }

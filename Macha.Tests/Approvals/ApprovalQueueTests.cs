@@ -130,10 +130,10 @@ public sealed class ApprovalQueueTests
         var result = await queue.ApproveAsync(queued.Approval.Id, ApprovalActors.ApiToken("ci-7"), "Go ahead.");
 
         Assert.Equal(ApprovalChangeStatus.Changed, result.Status);
-        Assert.Equal("api-token:ci-7", result.Approval!.DecidedBy);
+        Assert.Equal("token:ci-7", result.Approval!.DecidedBy);
         Assert.Equal(ApprovalTestData.Start.AddMinutes(7), result.Approval.DecidedAt);
         var transition = (await queue.GetTransitionsAsync(queued.Approval.Id))[^1];
-        Assert.Equal("api-token:ci-7", transition.Actor);
+        Assert.Equal("token:ci-7", transition.Actor);
         Assert.Equal("Go ahead.", transition.Comment);
         Assert.Equal(ApprovalTestData.Start.AddMinutes(7), transition.At);
     }

@@ -1,9 +1,15 @@
 using Bunit;
+using Bunit.TestDoubles;
+using Macha.Web.Security;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
 namespace Macha.Tests.Components;
 
-/// <summary>The bUnit context every component test derives from: MudBlazor services and loose JS interop.</summary>
+/// <summary>
+/// The bUnit context every component test derives from: MudBlazor services, loose JS interop, and a
+/// signed-in user allowed both policies, which a test can narrow through <see cref="Authorization"/>.
+/// </summary>
 /// <remarks>
 /// MudBlazor registers services that can only be disposed asynchronously, so the context is disposed
 /// through <see cref="IAsyncLifetime"/>; a synchronous dispose afterwards finds nothing left to do.
@@ -20,7 +26,13 @@ public abstract class MachaBunitContext : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Authorization = AddAuthorization();
+        Authorization.SetAuthorized("alice");
+        Authorization.SetPolicies(MachaPolicies.Read, MachaPolicies.Operate);
+        Services.AddScoped<OperatorAccess>();
     }
+
+    protected BunitAuthorizationContext Authorization { get; }
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 

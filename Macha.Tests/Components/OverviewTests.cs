@@ -9,6 +9,7 @@ using Macha.Tests.Cycle;
 using Macha.Tests.Fakes;
 using Macha.Web.Components.Pages;
 using Macha.Web.Jobs;
+using Macha.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -92,6 +93,19 @@ public sealed class OverviewTests : MachaBunitContext
         page.Find("[data-test=run-check]").Click();
 
         page.WaitForAssertion(() => Assert.Equal(1, _launcher.StartCount));
+    }
+
+    [Fact]
+    public void RunCheckNow_ReadOnlyUser_StartsNothing()
+    {
+        Authorization.SetPolicies(MachaPolicies.Read);
+        var page = Render<Overview>();
+        page.WaitForAssertion(() => page.Find("[data-test=empty]"));
+
+        page.Find("[data-test=run-check]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("operate scope", page.Find("[data-test=start-error]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(0, _launcher.StartCount);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Macha.Core.Actions.Execution;
 using Macha.Core.Approvals;
@@ -14,10 +15,6 @@ internal static class ApprovalEndpoints
 
     // Keeps (page - 1) * pageSize, the rows the queue skips, inside an int.
     private const int MaxPage = int.MaxValue / ApprovalQueue.MaxPageSize;
-
-    // NOTE: the API has no authentication yet, so every decision made through it is recorded as this
-    // one actor. Once API tokens exist, the actor becomes ApprovalActors.ApiToken(tokenId).
-    private const string ApiActor = "api";
 
     public static RouteGroupBuilder MapApprovalEndpoints(this RouteGroupBuilder api)
     {
@@ -101,14 +98,14 @@ internal static class ApprovalEndpoints
 
     /// <summary>Approves a Pending approval and runs its action before responding, with the outcome in the response.</summary>
     private static async Task<Results<Ok<ApprovalRunResponse>, ProblemHttpResult>> ApproveAsync(
-        ApprovalRunner runner, Guid id, ApprovalDecisionRequest? body, CancellationToken cancellationToken)
+        ApprovalRunner runner, ClaimsPrincipal user, Guid id, ApprovalDecisionRequest? body, CancellationToken cancellationToken)
     {
         if (InvalidComment(body) is { } invalid)
         {
             return invalid;
         }
 
-        var result = await runner.ApproveAndRunAsync(id, ApiActor, Comment(body), cancellationToken);
+        var result = await runner.ApproveAndRunAsync(id, MachaActors.Of(user), Comment(body), cancellationToken);
         return result.Status switch
         {
             ApprovalRunStatus.NotFound => NotFound(id),
@@ -118,14 +115,14 @@ internal static class ApprovalEndpoints
     }
 
     private static async Task<Results<Ok<ApprovalResponse>, ProblemHttpResult>> RejectAsync(
-        ApprovalQueue queue, Guid id, ApprovalDecisionRequest? body, CancellationToken cancellationToken)
+        ApprovalQueue queue, ClaimsPrincipal user, Guid id, ApprovalDecisionRequest? body, CancellationToken cancellationToken)
     {
         if (InvalidComment(body) is { } invalid)
         {
             return invalid;
         }
 
-        var result = await queue.RejectAsync(id, ApiActor, Comment(body), cancellationToken);
+        var result = await queue.RejectAsync(id, MachaActors.Of(user), Comment(body), cancellationToken);
         return result.Status switch
         {
             ApprovalChangeStatus.NotFound => NotFound(id),

@@ -39,7 +39,6 @@ internal static class MachaWebApplicationExtensions
         builder.Services.AddMachaCore(builder.Configuration);
         builder.Services.AddMachaScheduling();
         builder.Services.AddMachaHealthChecks();
-        builder.Services.AddMachaSecurity();
         builder.Services.AddMachaDependencyStatus();
 
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -48,6 +47,9 @@ internal static class MachaWebApplicationExtensions
         builder.Services.AddMachaOpenApi();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+
+        // After AddRazorComponents, so that its authentication state provider replaces Blazor's default.
+        builder.AddMachaSecurity();
         return builder;
     }
 
@@ -62,13 +64,13 @@ internal static class MachaWebApplicationExtensions
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMachaUnknownApiRoutes();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseMachaSecurity();
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapMachaSignIn();
         app.MapMachaApi();
         app.MapMachaOpenApi();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(MachaPolicies.Read);
         return app;
     }
 

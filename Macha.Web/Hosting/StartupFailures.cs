@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Macha.Core.Storage;
+using Macha.Web.Security;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ internal static class StartupFailures
     private static bool IsFixableByAPerson(Exception exception) => exception switch
     {
         OptionsValidationException or DataDirectoryInUseException or SqliteException => true,
+        AccessNotConfiguredException or CredentialFileException => true,
         InvalidOperationException invalid => invalid.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal),
         IOException or UnauthorizedAccessException or SocketException or FormatException => true,
         _ => false,
@@ -49,6 +51,12 @@ internal static class StartupFailures
             case SettingsFileNotFoundException missing:
                 await Console.Error.WriteLineAsync(
                     $"Macha cannot start: {missing.Message} Point {MachaSettingsFile.EnvironmentVariable} at an existing JSON file, or unset it.");
+                break;
+            case AccessNotConfiguredException access:
+                await Console.Error.WriteLineAsync($"Macha cannot start: {access.Message}");
+                break;
+            case CredentialFileException credentials:
+                await Console.Error.WriteLineAsync($"Macha cannot start: {credentials.Message}");
                 break;
             case DataDirectoryInUseException inUse:
                 await Console.Error.WriteLineAsync($"Macha cannot start: {inUse.Message}");

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -6,20 +7,29 @@ using Microsoft.Extensions.Options;
 namespace Macha.Web.Security;
 
 /// <summary>
-/// Signs every request in as the local operator, with both scopes. It is the scheme only when no
-/// users and no tokens are configured and Macha listens on loopback alone, so a local run stays open.
+/// Signs every request in as the local operator, with both scopes. It is used only when no users and
+/// no tokens are configured and every configured listen address is loopback, so a local run stays open.
 /// </summary>
 internal sealed class LocalAccessHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "MachaLocal";
 
-    /// <summary>The name of the open-mode principal, and so the actor its decisions are recorded under.</summary>
+    /// <summary>The name of the open-access principal, and so the actor its decisions are recorded under.</summary>
     public const string UserName = "local";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // The start-up check reads the configured addresses, and this check covers a listener added in code.
+        // An in-process test server has no local address.
+        var local = Context.Connection.LocalIpAddress;
+        if (local is not null && !IPAddress.IsLoopback(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local))
+        {
+            CredentialLog.OpenAccessOffLoopback(Logger, Request.Path, local.ToString());
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.Name, UserName),

@@ -5,6 +5,7 @@ using Macha.Core.Monitoring;
 using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Macha.Web.Jobs;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 
@@ -40,6 +41,9 @@ public sealed partial class Overview : IAsyncDisposable
 
     [Inject]
     private CycleEvents Events { get; set; } = default!;
+
+    [Inject]
+    private OperatorAccess Access { get; set; } = default!;
 
     [Inject]
     private TimeProvider TimeProvider { get; set; } = default!;
@@ -114,6 +118,13 @@ public sealed partial class Overview : IAsyncDisposable
         _startError = null;
         try
         {
+            var access = await Access.CheckAsync();
+            if (!access.IsAllowed)
+            {
+                _startError = $"Could not start a health cycle: {access.DenialReason}";
+                return;
+            }
+
             await Launcher.StartAsync(_disposal.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
