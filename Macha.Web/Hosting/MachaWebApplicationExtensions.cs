@@ -99,6 +99,9 @@ internal static class MachaWebApplicationExtensions
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: underJournal ? JournalTemplate : TerminalTemplate));
+            .WriteTo.Console(outputTemplate: underJournal ? JournalTemplate : TerminalTemplate),
+            // Each host logs through its own logger, not the static Log.Logger, because the last
+            // host built in a process would own that one, and tests run several hosts at once.
+            preserveStaticLogger: true);
     }
 }
