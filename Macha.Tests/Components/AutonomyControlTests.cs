@@ -3,6 +3,7 @@ using Macha.Core.Actions.Autonomy;
 using Macha.Tests.Approvals;
 using Macha.Tests.Cycle;
 using Macha.Web.Components.Controls;
+using Macha.Web.Security;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Macha.Tests.Components;
@@ -45,13 +46,26 @@ public sealed class AutonomyControlTests : MachaBunitContext
 
         control.WaitForAssertion(() => Assert.Contains("Autonomy: Observe", control.Find("[data-test=autonomy-level]").TextContent, StringComparison.Ordinal));
         var pausedText = control.Find("[data-test=autonomy-paused]").TextContent;
-        Assert.Contains("paused by dashboard", pausedText, StringComparison.Ordinal);
+        Assert.Contains("paused by alice", pausedText, StringComparison.Ordinal);
         Assert.Contains("kernel upgrade", pausedText, StringComparison.Ordinal);
         Assert.Contains("configured AutoSafe", pausedText, StringComparison.Ordinal);
         var stored = await _harness.Get<AutonomySwitch>().GetStateAsync();
         Assert.True(stored.Paused);
         Assert.Equal("kernel upgrade", stored.Reason);
-        Assert.Equal("dashboard", stored.PausedBy);
+        Assert.Equal("alice", stored.PausedBy);
+    }
+
+    [Fact]
+    public async Task PauseClick_ReadOnlyUser_ChangesNothing()
+    {
+        Authorization.SetPolicies(MachaPolicies.Read);
+        var control = Render<AutonomyControl>();
+        control.WaitForAssertion(() => control.Find("[data-test=autonomy-pause]"));
+
+        control.Find("[data-test=autonomy-pause]").Click();
+
+        control.WaitForAssertion(() => Assert.Contains("operate scope", control.Markup, StringComparison.Ordinal));
+        Assert.False((await _harness.Get<AutonomySwitch>().GetStateAsync()).Paused);
     }
 
     [Fact]

@@ -1,13 +1,11 @@
 using Macha.Core.Actions.Autonomy;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Components;
 
 namespace Macha.Web.Components.Controls;
 
 public sealed partial class AutonomyControl : IAsyncDisposable
 {
-    // NOTE: the dashboard has no sign-in yet, so every pause made here is recorded as this actor.
-    private const string DashboardActor = "dashboard";
-
     private readonly CancellationTokenSource _disposal = new();
     private Task? _pump;
     private AutonomyState? _state;
@@ -20,6 +18,9 @@ public sealed partial class AutonomyControl : IAsyncDisposable
 
     [Inject]
     private AutonomyEvents Events { get; set; } = default!;
+
+    [Inject]
+    private OperatorAccess Access { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {
@@ -58,17 +59,24 @@ public sealed partial class AutonomyControl : IAsyncDisposable
         }
     }
 
-    private Task PauseAsync() => ChangeAsync(token => Switch.PauseAsync(DashboardActor, _reason, token), "pause");
+    private Task PauseAsync() => ChangeAsync((actor, token) => Switch.PauseAsync(actor, _reason, token), "pause");
 
-    private Task ResumeAsync() => ChangeAsync(token => Switch.ResumeAsync(DashboardActor, token), "resume");
+    private Task ResumeAsync() => ChangeAsync(Switch.ResumeAsync, "resume");
 
-    private async Task ChangeAsync(Func<CancellationToken, Task<AutonomyChangeResult>> change, string verb)
+    private async Task ChangeAsync(Func<string, CancellationToken, Task<AutonomyChangeResult>> change, string verb)
     {
         _busy = true;
         _error = null;
         try
         {
-            _state = (await change(_disposal.Token)).State;
+            var access = await Access.CheckAsync();
+            if (!access.IsAllowed)
+            {
+                _error = $"Could not {verb} autonomy: {access.DenialReason}";
+                return;
+            }
+
+            _state = (await change(access.Actor, _disposal.Token)).State;
             _reason = null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
