@@ -2,6 +2,8 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -68,7 +70,12 @@ internal static class SecurityServiceCollectionExtensions
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecurityServiceCollectionExtensions));
         if (access.IsOpen)
         {
-            CredentialLog.OpenAccess(logger, string.Join(", ", access.Addresses));
+            // Logged once listening, so the line names the bound addresses, such as the real port for port 0.
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+                CredentialLog.OpenAccess(logger, string.Join(", ", bound is { Count: > 0 } ? bound : access.Addresses));
+            });
         }
         else
         {
