@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Macha.Tests.Cli;
 
 /// <summary>
-/// A small HTTP server on loopback that answers with the shared API contracts of endpoints other
+/// A small HTTP server on loopback that serves the shared API contracts of endpoints other
 /// areas own (knowledge, discussions) and with the 401 and 403 problems of token checks, and records
 /// the Authorization header of each request.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class ContractStubServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
 
-        // The test output holds Macha.Web's appsettings.json, whose Kestrel endpoints would replace ours.
+        // The test output contains Macha.Web's appsettings.json, whose Kestrel endpoints would replace ours.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));

@@ -225,7 +225,8 @@ public sealed class MachaCliTests : IClassFixture<CliTestServer>, IDisposable
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         var first = result.Output.IndexOf(marker + "-1", StringComparison.Ordinal);
         var second = result.Output.IndexOf(marker + "-2", StringComparison.Ordinal);
-        Assert.True(first >= 0 && second > first, result.Output);
+        Assert.True(first >= 0, result.Output);
+        Assert.True(second > first, result.Output);
         Assert.Contains("action.failed", result.Output, StringComparison.Ordinal);
     }
 

@@ -6,7 +6,7 @@ namespace Macha.Web.Api;
 /// The REST API under /api. Each area maps its endpoints in its own <c>MapXxxEndpoints</c> method.
 /// Conventions for every endpoint: TypedResults, a name (<c>WithName</c>, the OpenAPI operation id),
 /// a summary, the problem-details responses it can return (<c>ProducesProblem</c>), and errors as
-/// RFC 7807 problem details with a title and a detail that says what to change, and
+/// RFC 7807 problem details with a title and a detail that names what to change, and
 /// <c>RequireAuthorization(MachaPolicies.Operate)</c> on every endpoint that changes something.
 /// </summary>
 internal static class ApiEndpoints

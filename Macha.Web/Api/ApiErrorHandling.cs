@@ -13,8 +13,8 @@ namespace Macha.Web.Api;
 internal static partial class ApiErrorHandling
 {
     /// <summary>
-    /// Longest request target (path and query) the app answers; longer ones get a 414 problem.
-    /// Kestrel's own request-line limit is raised above it, because Kestrel answers its own 414 with
+    /// Longest request target (path and query) the app accepts; longer ones get a 414 problem.
+    /// Kestrel's own request-line limit is raised above it, because Kestrel sends its own 414 with
     /// an empty body before any middleware runs.
     /// </summary>
     public const int MaxRequestTargetLength = 8 * 1024;
@@ -63,7 +63,7 @@ internal static partial class ApiErrorHandling
         });
 
     /// <summary>
-    /// Answers a path under /api that no endpoint matches with a 404 problem, so a mistyped URL gets
+    /// Returns a 404 problem for a path under /api that no endpoint matches, so a mistyped URL gets
     /// JSON instead of the dashboard's "page not found". Call it after UseRouting: a path that exists
     /// with another method has the router's 405 endpoint by then, and keeps it.
     /// </summary>

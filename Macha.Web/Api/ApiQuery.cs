@@ -60,7 +60,7 @@ internal static class ApiQuery
     }
 }
 
-/// <summary>RFC 7807 problem responses with a clear title and a detail that says what to change.</summary>
+/// <summary>RFC 7807 problem responses with a clear title and a detail that names what to change.</summary>
 internal static class Problems
 {
     public static ProblemHttpResult NotFound(string detail) =>

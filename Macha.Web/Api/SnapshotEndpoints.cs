@@ -36,7 +36,7 @@ internal static class SnapshotEndpoints
     private static async Task<Results<Ok<HostSnapshot>, ProblemHttpResult>> GetLatestSnapshotAsync(
         HealthQueries queries, IOptions<MachaOptions> options, string? host, CancellationToken cancellationToken)
     {
-        // Without a host, answer for the machine Macha runs on, so scripts get a stable subject.
+        // Without a host, return the snapshot of the machine Macha runs on, so scripts get a stable subject.
         host ??= options.Value.ResolveLocalHostName();
         var snapshots = await queries.ListSnapshotsAsync(host, 1, cancellationToken);
         return snapshots.Count == 0

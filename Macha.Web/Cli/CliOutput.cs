@@ -65,7 +65,7 @@ internal sealed class CliOutput(TextWriter writer, bool json)
     }
 }
 
-/// <summary>Reads members of the API's JSON answers for display, tolerating members an older instance lacks.</summary>
+/// <summary>Reads members of the API's JSON responses for display, tolerating members an older instance lacks.</summary>
 internal static class JsonText
 {
     public static string Text(this JsonElement element, string name)

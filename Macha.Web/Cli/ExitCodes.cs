@@ -13,7 +13,7 @@ internal static class ExitCodes
 
     public const int NotFound = 3;
 
-    /// <summary>The instance answered 401 or 403: no token, an invalid one, or one without the scope the verb needs.</summary>
+    /// <summary>The instance returned 401 or 403: no token, an invalid one, or one without the scope the verb needs.</summary>
     public const int Unauthorized = 4;
 }
 

@@ -68,7 +68,7 @@ internal sealed class MachaApiClient : IDisposable
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CliException(ExitCodes.Failure, $"Macha at {Settings.BaseUrl} did not answer {method} /{path.TrimStart('/')} within {RequestTimeout.TotalMinutes:0} minutes.");
+            throw new CliException(ExitCodes.Failure, $"Macha at {Settings.BaseUrl} did not respond to {method} /{path.TrimStart('/')} within {RequestTimeout.TotalMinutes:0} minutes.");
         }
 
         using (response)
@@ -97,7 +97,7 @@ internal sealed class MachaApiClient : IDisposable
         }
         catch (JsonException)
         {
-            throw new CliException(ExitCodes.Failure, "Macha answered with something that is not JSON; is --url pointing at a Macha instance?");
+            throw new CliException(ExitCodes.Failure, "The response from Macha is not JSON. Check that --url or MACHA_URL points at a Macha instance.");
         }
     }
 

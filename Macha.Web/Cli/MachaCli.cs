@@ -13,7 +13,7 @@ namespace Macha.Web.Cli;
 /// Wrappers such as <c>macha-approve</c> set MACHA_CLI_NAME to their own name and run
 /// <c>macha approve "$@"</c>. The CLI then names itself after the wrapper in help and errors, and
 /// the wrapper's verb becomes the top-level command, so <c>macha-approve list</c> reads as it
-/// should. The variable is used instead of argv[0] because a .NET app host sees its own path there,
+/// should. The variable is used instead of argv[0] because a .NET app host has its own path there,
 /// not the name of a wrapper script or link.
 /// </remarks>
 internal static class MachaCli
@@ -41,7 +41,7 @@ internal static class MachaCli
 
     /// <summary>
     /// Returns whether these arguments ask for the CLI rather than the web app: the first argument
-    /// after any global CLI options (--url X, --token-file X, --json) is a verb or asks for help.
+    /// after any global CLI options (--url X, --token-file X, --json) is a verb or requests help.
     /// </summary>
     public static bool IsInvocation(IReadOnlyList<string> args, Func<string, string?> getVariable)
     {

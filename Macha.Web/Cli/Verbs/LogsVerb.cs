@@ -105,7 +105,7 @@ internal static class LogsVerb
         command.Options.Add(lines);
         command.SetAction(context.Run(async (parsed, client, output, cancellationToken) =>
         {
-            // A run is printed again when its state changes, so a follower sees Queued, Running and the end.
+            // A run is printed again when its state changes, so a follower gets Queued, Running and the end.
             var printed = new HashSet<(string Id, string State)>();
             var runs = (await client.GetAsync($"api/cycles?limit={parsed.GetValue(lines)}", cancellationToken)).Items().Reverse().ToList();
             foreach (var run in runs)
