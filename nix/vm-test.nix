@@ -63,8 +63,10 @@
         )
 
     with subtest("the sudo rules allow the restart and nothing else"):
-        machine.succeed("sudo -u macha sudo -n -l systemctl restart -- broken-oneshot.service")
-        machine.fail("sudo -u macha sudo -n -l systemctl restart -- sshd.service")
-        machine.fail("sudo -u macha sudo -n -l systemctl edit broken-oneshot.service")
+        # The service finds systemctl in the store first on its PATH, so check that path.
+        systemctl = machine.succeed("readlink -f \"$(command -v systemctl)\"").strip()
+        machine.succeed(f"sudo -u macha sudo -n -l {systemctl} restart -- broken-oneshot.service")
+        machine.fail(f"sudo -u macha sudo -n -l {systemctl} restart -- sshd.service")
+        machine.fail(f"sudo -u macha sudo -n -l {systemctl} edit broken-oneshot.service")
   '';
 }

@@ -465,6 +465,7 @@ public sealed class NixModuleTests
             Assert.True(option.GetProperty("hasDescription").GetBoolean(), $"{path} has no description");
             Assert.True(option.GetProperty("hasExample").GetBoolean() || path.EndsWith(".enable", StringComparison.Ordinal), $"{path} has no example");
             Assert.True(option.GetProperty("hasDefault").GetBoolean() || required.Contains(path), $"{path} has no default");
+            Assert.True(option.GetProperty("exampleFitsType").GetBoolean(), $"{path} has an example of the wrong type");
         }
     }
 

@@ -1,7 +1,8 @@
 # Evaluates module.nix (or nix/remote-host.nix) the way NixOS would for the options it declares,
 # with the stand-in lib and pkgs beside this file, and returns what the tests check:
 #   options           the evaluated option values;
-#   optionDocs        every declared option with whether it has a description, default and example;
+#   optionDocs        every declared option with whether it has a description, default and example,
+#                     and whether a plain example value fits the option's type;
 #   failedAssertions  the messages of the module's assertions that do not hold;
 #   config            the module's config, with mkIf and mkMerge resolved;
 #   settings          the JSON configuration the service reads, parsed;
@@ -108,6 +109,11 @@ let
               path = lib.showPath itemPath;
               hasDescription = builtins.stringLength item.description > 0;
               inherit (item) hasDefault hasExample;
+              # An example written as a value, not as literalExpression text, must fit the type.
+              exampleFitsType =
+                !item.hasExample
+                || (item.example._type or null) == "literalExpression"
+                || item.type.check item.example;
             }
           ]
           ++ (
