@@ -26,6 +26,9 @@ public sealed class CliRunner : IDisposable
 
     public string Home => _home;
 
+    /// <summary>Text the CLI reads as standard input, or null for none.</summary>
+    public string? StandardInput { get; set; }
+
     public async Task<CliResult> RunAsync(params string[] args) => await RunAsync(args, CancellationToken.None);
 
     public async Task<CliResult> RunAsync(string[] args, CancellationToken cancellationToken, StringWriter? output = null)
@@ -37,7 +40,8 @@ public sealed class CliRunner : IDisposable
             TextWriter.Synchronized(error),
             name => Variables.GetValueOrDefault(name),
             _home,
-            Path.Combine(_home, "etc-macha-cli.json"));
+            Path.Combine(_home, "etc-macha-cli.json"),
+            StandardInput is null ? null : new StringReader(StandardInput));
         var exitCode = await MachaCli.RunAsync(args, environment, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }

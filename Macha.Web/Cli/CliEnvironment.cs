@@ -1,7 +1,8 @@
 namespace Macha.Web.Cli;
 
 /// <summary>
-/// What the CLI reads from and writes to outside its arguments. Tests pass their own writers,
+/// What the CLI reads from and writes to outside its arguments. Input is standard input, which
+/// only the credential verbs read; InputIsTerminal makes them prompt without echo. Tests pass their own writers,
 /// variables and directories, so a run never reads the real user's configuration.
 /// </summary>
 internal sealed record CliEnvironment(
@@ -9,7 +10,9 @@ internal sealed record CliEnvironment(
     TextWriter Error,
     Func<string, string?> GetVariable,
     string? HomeDirectory,
-    string SystemConfigPath)
+    string SystemConfigPath,
+    TextReader? Input = null,
+    bool InputIsTerminal = false)
 {
     public const string DefaultSystemConfigPath = "/etc/macha/cli.json";
 
@@ -19,5 +22,7 @@ internal sealed record CliEnvironment(
         Console.Error,
         Environment.GetEnvironmentVariable,
         Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify),
-        DefaultSystemConfigPath);
+        DefaultSystemConfigPath,
+        Console.In,
+        !Console.IsInputRedirected);
 }

@@ -33,6 +33,8 @@ internal static class MachaCli
         new("resume", AutonomyVerbs.CreateResume),
         new("audit", AuditVerb.Create),
         new("knowledge", KnowledgeVerb.Create),
+        new("users", CredentialVerbs.CreateUsers),
+        new("tokens", CredentialVerbs.CreateTokens),
     ];
 
     private static readonly HashSet<string> HelpArguments = new(StringComparer.Ordinal) { "help", "--help", "-h", "-?", "--version" };
