@@ -6,6 +6,7 @@ using Macha.Core.Cycle;
 using Macha.Core.Detection;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
+using Macha.Core.Knowledge;
 using Macha.Core.Monitoring;
 using Macha.Core.Notifications;
 using Macha.Core.Storage;
@@ -43,6 +44,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddMachaCollectors();
         services.AddMachaDetection(configuration);
         services.AddMachaAnalysis(configuration);
+        services.AddMachaKnowledge(configuration);
         services.AddMachaApprovals(configuration);
         services.AddMachaActions(configuration);
         services.AddMachaNotifications(configuration);

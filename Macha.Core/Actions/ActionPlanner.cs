@@ -50,6 +50,7 @@ internal sealed partial class ActionPlanner
     private readonly IOptionsMonitor<ActionOptions> _options;
     private readonly ILogger<ActionPlanner> _logger;
     private readonly INotificationSink? _notifications;
+    private readonly ActionOutcomeListeners? _outcomeListeners;
 
     public ActionPlanner(
         AutonomyPolicy autonomy,
@@ -62,7 +63,8 @@ internal sealed partial class ActionPlanner
         IDbContextFactory<MachaDbContext> databases,
         IOptionsMonitor<ActionOptions> options,
         ILogger<ActionPlanner> logger,
-        INotificationSink? notifications = null)
+        INotificationSink? notifications = null,
+        ActionOutcomeListeners? outcomeListeners = null)
     {
         _autonomy = autonomy;
         _rateLimiter = rateLimiter;
@@ -75,6 +77,7 @@ internal sealed partial class ActionPlanner
         _options = options;
         _logger = logger;
         _notifications = notifications;
+        _outcomeListeners = outcomeListeners;
     }
 
     public async Task<IReadOnlyList<PlannedAction>> PlanAsync(AnalysisRecord analysis, CancellationToken cancellationToken = default)
@@ -132,6 +135,7 @@ internal sealed partial class ActionPlanner
                 var execution = await _executor.ExecuteAsync(executable, shell, Actor, StillUnpausedAsync, cancellationToken);
                 _notifications?.Publish(new ActionFinished(
                     request.HostName, request.Kind, request.ChangedUnit, execution.Succeeded, execution.Reason, request.DedupKey));
+                await (_outcomeListeners?.NotifyAsync(executable, execution, diagnosis) ?? Task.CompletedTask);
                 return new PlannedAction(request.Kind, verdict.Outcome, verdict.Reason, request, Execution: execution);
 
             case ActionOutcome.Execute or ActionOutcome.AwaitApproval when request is ExecutableActionRequest executable:

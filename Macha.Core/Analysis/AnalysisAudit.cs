@@ -29,6 +29,8 @@ internal static class AnalysisAudit
             ["trigger"] = record.Trigger.ToString(),
             ["fingerprint"] = record.Fingerprint,
             ["tool_calls"] = toolCallCount,
+            ["retrieved"] = string.IsNullOrWhiteSpace(record.RetrievedJson) ? new JsonArray() : JsonNode.Parse(record.RetrievedJson),
+            ["retrieval_note"] = record.RetrievalNote,
         };
 
         var decision = record.DecisionJson is null ? null : JsonSerializer.Deserialize<AnalysisDecision>(record.DecisionJson);

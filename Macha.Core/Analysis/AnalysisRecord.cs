@@ -53,6 +53,12 @@ public sealed class AnalysisRecord
     /// <summary>Every tool call as JSON: tool, arguments, output size, duration, success.</summary>
     public string ToolCallsJson { get; set; } = "[]";
 
+    /// <summary>What the knowledge base returned for the prompt, as JSON: collection, id, title and similarity of each record.</summary>
+    public string RetrievedJson { get; set; } = "[]";
+
+    /// <summary>Why the analysis ran without retrieval (knowledge base not configured or unavailable); null when retrieval ran.</summary>
+    public string? RetrievalNote { get; set; }
+
     /// <summary>When the proposals (or playbooks) of this analysis went through the action policy; null until then.</summary>
     public DateTimeOffset? PlannedAt { get; set; }
 }

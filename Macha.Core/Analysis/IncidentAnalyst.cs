@@ -6,6 +6,7 @@ using Macha.Core.Analysis.ModelClient;
 using Macha.Core.Analysis.Tools;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
+using Macha.Core.Knowledge;
 using Macha.Core.Monitoring;
 using Macha.Core.Notifications;
 using Macha.Core.Storage;
@@ -38,6 +39,8 @@ internal sealed partial class IncidentAnalyst
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<IncidentAnalyst> _logger;
     private readonly INotificationSink? _notifications;
+    private readonly KnowledgeRetriever? _retriever;
+    private readonly IOptionsMonitor<KnowledgeOptions>? _knowledgeOptions;
 
     public IncidentAnalyst(
         IChatClient chat,
@@ -50,7 +53,9 @@ internal sealed partial class IncidentAnalyst
         IOptionsMonitor<AnalysisOptions> options,
         TimeProvider timeProvider,
         ILogger<IncidentAnalyst> logger,
-        INotificationSink? notifications = null)
+        INotificationSink? notifications = null,
+        KnowledgeRetriever? retriever = null,
+        IOptionsMonitor<KnowledgeOptions>? knowledgeOptions = null)
     {
         _chat = chat;
         _queue = queue;
@@ -63,6 +68,8 @@ internal sealed partial class IncidentAnalyst
         _timeProvider = timeProvider;
         _logger = logger;
         _notifications = notifications;
+        _retriever = retriever;
+        _knowledgeOptions = knowledgeOptions;
     }
 
     /// <summary>Runs the queued analysis with this id and stores its outcome.</summary>
@@ -126,10 +133,17 @@ internal sealed partial class IncidentAnalyst
     {
         var options = _options.CurrentValue;
         var shell = _inventory.GetHosts().FirstOrDefault(host => host.HostName == incident.HostName);
+
+        // Retrieval never throws for a failing knowledge base: the analysis goes on without it, and
+        // the record says why.
+        run.Retrieval = _retriever is null
+            ? KnowledgeRetrieval.None("the knowledge base is not configured")
+            : await _retriever.RetrieveAsync(incident, cancellationToken);
+        var knowledgeTokens = Math.Min(_knowledgeOptions?.CurrentValue.PromptTokens ?? 0, options.ContextTokens / 4);
         var messages = new List<ChatMessage>
         {
             new(ChatRole.System, PromptBuilder.SystemPrompt),
-            new(ChatRole.User, PromptBuilder.IncidentPrompt(incident, snapshot)),
+            new(ChatRole.User, PromptBuilder.IncidentPrompt(incident, snapshot, run.Retrieval.Hits, knowledgeTokens)),
         };
 
         if (shell is not null && _tools.Count > 0)
@@ -262,6 +276,11 @@ internal sealed partial class IncidentAnalyst
         record.ModelCalls = run.ModelCalls;
         record.MaxPromptTokens = run.MaxPromptTokens;
         record.ToolCallsJson = JsonSerializer.Serialize(run.ToolCalls);
+        if (run.Retrieval is { } retrieval)
+        {
+            record.RetrievedJson = JsonSerializer.Serialize(retrieval.Hits.Select(hit => new RetrievedRecord(hit.Collection, hit.Id, hit.Title, hit.Similarity)));
+            record.RetrievalNote = retrieval.Unavailable;
+        }
 
         // Saved even when the caller cancelled, so the record never stays "running".
         await db.SaveChangesAsync(CancellationToken.None);
@@ -326,6 +345,9 @@ internal sealed partial class IncidentAnalyst
         public int MaxPromptTokens { get; set; }
 
         public List<ToolCallRecord> ToolCalls { get; } = [];
+
+        /// <summary>What the knowledge base returned; null until retrieval ran.</summary>
+        public KnowledgeRetrieval? Retrieval { get; set; }
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Macha.Core.Incidents;
+using Macha.Core.Knowledge;
 using Macha.Core.Monitoring;
 
 namespace Macha.Core.Analysis;
@@ -32,7 +33,12 @@ internal static class PromptBuilder
         - If the evidence is not enough, say so, lower your confidence, and propose a diagnostic.
         """;
 
-    public static string IncidentPrompt(IncidentRecord incident, HostSnapshot? snapshot)
+    public static string IncidentPrompt(IncidentRecord incident, HostSnapshot? snapshot) =>
+        IncidentPrompt(incident, snapshot, [], 0);
+
+    /// <param name="knowledge">Records the knowledge base returned for the incident, most similar first.</param>
+    /// <param name="knowledgeTokens">Estimated tokens the knowledge records may fill; those that do not fit are left out.</param>
+    public static string IncidentPrompt(IncidentRecord incident, HostSnapshot? snapshot, IReadOnlyList<KnowledgeHit> knowledge, int knowledgeTokens)
     {
         ArgumentNullException.ThrowIfNull(incident);
 
@@ -53,6 +59,13 @@ internal static class PromptBuilder
             prompt.AppendLine();
             prompt.AppendLine("The host at the time of the last check:");
             prompt.Append(Quote(HostContext(snapshot)));
+        }
+
+        if (KnowledgeSection(knowledge, knowledgeTokens) is { } section)
+        {
+            prompt.AppendLine();
+            prompt.AppendLine("From Macha's knowledge base (notes, earlier incidents and what was done about them, configuration files), most similar first:");
+            prompt.Append(Quote(section));
         }
 
         prompt.AppendLine();
@@ -79,6 +92,31 @@ internal static class PromptBuilder
         // A fence inside the data would end the block early and let the rest read as instructions.
         var safe = cut.Replace("```", "'''", StringComparison.Ordinal);
         return $"```data\n{safe}\n```\n";
+    }
+
+    /// <summary>
+    /// Formats retrieved records to fit about <paramref name="tokens"/> tokens, at three characters a
+    /// token as the analyst estimates. Records are taken most similar first; the last one that fits
+    /// only in part is cut, and the rest are left out. Returns null when none fits.
+    /// </summary>
+    internal static string? KnowledgeSection(IReadOnlyList<KnowledgeHit> hits, int tokens)
+    {
+        var budget = Math.Min(tokens * 3, MaxQuotedCharacters);
+        var section = new StringBuilder();
+        foreach (var hit in hits)
+        {
+            var header = string.Create(CultureInfo.InvariantCulture, $"[{hit.Collection}] {hit.Title} (similarity {hit.Similarity:0.00})\n");
+            var room = budget - section.Length - header.Length - 2;
+            if (room < 80)
+            {
+                break;
+            }
+
+            var text = hit.Text.Length > room ? hit.Text[..room] + "…" : hit.Text;
+            section.Append(header).Append(text).Append("\n\n");
+        }
+
+        return section.Length == 0 ? null : section.ToString().TrimEnd();
     }
 
     private static string HostContext(HostSnapshot snapshot)

@@ -46,19 +46,22 @@ internal sealed partial class ApprovalRunner
     private readonly ActionExecutor _executor;
     private readonly IHostInventory _inventory;
     private readonly ILogger<ApprovalRunner> _logger;
+    private readonly ActionOutcomeListeners? _outcomeListeners;
 
     public ApprovalRunner(
         ApprovalQueue queue,
         AutonomyPolicy policy,
         ActionExecutor executor,
         IHostInventory inventory,
-        ILogger<ApprovalRunner> logger)
+        ILogger<ApprovalRunner> logger,
+        ActionOutcomeListeners? outcomeListeners = null)
     {
         _queue = queue;
         _policy = policy;
         _executor = executor;
         _inventory = inventory;
         _logger = logger;
+        _outcomeListeners = outcomeListeners;
     }
 
     /// <summary>
@@ -141,6 +144,7 @@ internal sealed partial class ApprovalRunner
         try
         {
             var execution = await _executor.ExecuteAsync(request, shell, actor, CancellationToken.None);
+            await (_outcomeListeners?.NotifyAsync(request, execution, approval.Diagnosis) ?? Task.CompletedTask);
             return (execution.Succeeded, execution.Reason, execution);
         }
         catch (Exception ex)

@@ -31,6 +31,7 @@ public sealed class FakeOllamaServer : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly WebApplication _app;
+    private IReadOnlyDictionary<string, int>? _embeddingDimensions;
     private bool _stopped;
 
     private FakeOllamaServer(WebApplication app, Uri uri)
@@ -76,6 +77,43 @@ public sealed class FakeOllamaServer : IAsyncDisposable
 
     public FakeOllamaServer EnqueueChat(FakeOllamaResponse response) => Enqueue(Chat, response);
 
+    /// <summary>
+    /// Returns <see cref="DeterministicEmbedding"/> vectors for /api/embed requests that have no scripted
+    /// response, for the models named here with their dimension. Any other model gets Ollama's 404
+    /// "model not found" body.
+    /// </summary>
+    public FakeOllamaServer UseDeterministicEmbeddings(IReadOnlyDictionary<string, int> dimensionsByModel)
+    {
+        _embeddingDimensions = dimensionsByModel;
+        return this;
+    }
+
+    /// <summary>
+    /// Returns a bag-of-words embedding: each word of two or more letters or digits, lower-cased, adds
+    /// one to the component its FNV-1a hash selects, and the vector is scaled to length one. Texts that
+    /// share words get a higher cosine similarity, so similarity tests mean something.
+    /// </summary>
+    public static float[] DeterministicEmbedding(string text, int dimensions)
+    {
+        var vector = new float[dimensions];
+
+        // A small constant part keeps a text without words from becoming the zero vector.
+        vector[0] = 0.01f;
+        foreach (var word in Words(text))
+        {
+            var hash = 2166136261u;
+            foreach (var c in word)
+            {
+                hash = (hash ^ c) * 16777619u;
+            }
+
+            vector[hash % (uint)dimensions] += 1;
+        }
+
+        var length = MathF.Sqrt(vector.Sum(v => v * v));
+        return [.. vector.Select(v => v / length)];
+    }
+
     /// <summary>Bodies of the requests to one endpoint, parsed as JSON, in the order they arrived.</summary>
     public IReadOnlyList<JsonElement> RequestBodies(string endpoint) =>
         [.. Requests.Where(request => request.Path == endpoint).Select(request => JsonDocument.Parse(request.Body).RootElement.Clone())];
@@ -109,7 +147,9 @@ public sealed class FakeOllamaServer : IAsyncDisposable
 
         if (!_scripts.TryGetValue(path, out var queue) || !queue.TryDequeue(out var response))
         {
-            response = FakeOllamaResponse.Error(HttpStatusCode.InternalServerError, $"{{\"error\":\"FakeOllamaServer: no response scripted for {context.Request.Method} {path}\"}}");
+            response = path == Embed && _embeddingDimensions is { } dimensions
+                ? Embeddings(body, dimensions)
+                : FakeOllamaResponse.Error(HttpStatusCode.InternalServerError, $"{{\"error\":\"FakeOllamaServer: no response scripted for {context.Request.Method} {path}\"}}");
         }
 
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
@@ -121,6 +161,46 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         {
             // The client gave up (its timeout) or the server is stopping; both are what the test arranged.
             context.Abort();
+        }
+    }
+
+    private static FakeOllamaResponse Embeddings(string body, IReadOnlyDictionary<string, int> dimensions)
+    {
+        var request = JsonDocument.Parse(body).RootElement;
+        var model = request.GetProperty("model").GetString() ?? string.Empty;
+        if (!dimensions.TryGetValue(model, out var size))
+        {
+            // Ollama's response for a model that was never pulled.
+            return FakeOllamaResponse.Error(HttpStatusCode.NotFound, $"{{\"error\":\"model \\\"{model}\\\" not found, try pulling it first\"}}");
+        }
+
+        var input = request.GetProperty("input");
+        var texts = input.ValueKind == JsonValueKind.Array ? input.EnumerateArray().Select(e => e.GetString() ?? string.Empty).ToArray() : [input.GetString() ?? string.Empty];
+        return FakeOllamaResponses.Embeddings(model, [.. texts.Select(text => DeterministicEmbedding(text, size))]);
+    }
+
+    private static IEnumerable<string> Words(string text)
+    {
+        var word = new StringBuilder();
+        foreach (var c in text)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                word.Append(char.ToLowerInvariant(c));
+                continue;
+            }
+
+            if (word.Length >= 2)
+            {
+                yield return word.ToString();
+            }
+
+            word.Clear();
+        }
+
+        if (word.Length >= 2)
+        {
+            yield return word.ToString();
         }
     }
 }

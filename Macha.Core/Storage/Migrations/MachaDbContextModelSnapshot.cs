@@ -94,6 +94,13 @@ namespace Macha.Core.Storage.Migrations
                     b.Property<long>("RequestedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("RetrievalNote")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RetrievedJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER");
 
