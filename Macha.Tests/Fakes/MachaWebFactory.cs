@@ -14,11 +14,18 @@ public sealed class MachaWebFactory : WebApplicationFactory<Program>
 
     public string DataDirectory => _data.Path;
 
+    /// <summary>Extra settings, such as Macha:Knowledge:ChromaUrl; set them before the first request.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Macha:DataDirectory", _data.Path);
         builder.UseSetting("Macha:CheckInterval", "01:00:00");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -27,6 +27,7 @@ internal static class ApiEndpoints
         api.MapAuditEndpoints();
         api.MapDependencyEndpoints();
         api.MapNotificationEndpoints();
+        api.MapKnowledgeEndpoints();
         return endpoints;
     }
 }

@@ -72,7 +72,9 @@ public sealed record AnalysisResponse(
     int ModelCalls,
     int MaxPromptTokens,
     JsonElement? Decision,
-    JsonElement ToolCalls)
+    JsonElement ToolCalls,
+    JsonElement Retrieved,
+    string? RetrievalNote)
 {
     public static AnalysisResponse From(Macha.Core.Analysis.AnalysisRecord record) => new(
         record.Id,
@@ -87,5 +89,7 @@ public sealed record AnalysisResponse(
         record.ModelCalls,
         record.MaxPromptTokens,
         record.DecisionJson is null ? null : JsonDocument.Parse(record.DecisionJson).RootElement.Clone(),
-        JsonDocument.Parse(record.ToolCallsJson).RootElement.Clone());
+        JsonDocument.Parse(record.ToolCallsJson).RootElement.Clone(),
+        JsonDocument.Parse(string.IsNullOrWhiteSpace(record.RetrievedJson) ? "[]" : record.RetrievedJson).RootElement.Clone(),
+        record.RetrievalNote);
 }
