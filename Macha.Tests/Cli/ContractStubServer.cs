@@ -16,9 +16,9 @@ namespace Macha.Tests.Cli;
 /// the Authorization header of each request.
 /// </summary>
 /// <remarks>
-/// NOTE: it stands in for the real knowledge and discussion endpoints and for API-token checks,
-/// which were not on main when these tests were written. Once they are, the same CLI tests should
-/// run against <see cref="CliTestServer"/>.
+/// NOTE: it stands in for the real knowledge and discussion endpoints, which were not on main when
+/// these tests were written; once they are, the same CLI tests should run against
+/// <see cref="CliTestServer"/>. <see cref="CliAuthorizationTests"/> covers real API tokens.
 /// </remarks>
 public sealed class ContractStubServer : IAsyncDisposable
 {
