@@ -55,6 +55,14 @@ internal sealed class ReplayShell : IHostShell
         return this;
     }
 
+    /// <summary>Records outputs that a command line returns in turn; its last result repeats once the others are used.</summary>
+    public ReplayShell WithCommandSequence(string commandLine, params CommandResult[] results)
+    {
+        var next = 0;
+        _commands[commandLine] = (_, _) => Task.FromResult(results[Math.Min(next++, results.Length - 1)]);
+        return this;
+    }
+
     public ReplayShell WithCommandResult(string commandLine, CommandResult result)
     {
         _commands[commandLine] = (_, _) => Task.FromResult(result);

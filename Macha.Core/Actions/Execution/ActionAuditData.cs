@@ -43,6 +43,15 @@ internal static class ActionAuditData
         return data;
     }
 
+    /// <summary>Builds the data of an action.undone line: what the automatic undo ran and how it ended.</summary>
+    public static JsonObject ForUndo(ExecutableActionRequest request, ExecutionOutcome outcome)
+    {
+        var data = Common(request);
+        data["undo_result"] = outcome.UndoResult;
+        data["cause"] = outcome.Reason;
+        return data;
+    }
+
     public static JsonObject ForInterruption(ExecutableActionRequest request, TimeSpan elapsed)
     {
         var data = Common(request);

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using Macha.Core.Hosts;
 using Macha.Core.Monitoring.Parsers;
+using Macha.Core.Storage;
 using Macha.Core.Storage.Audit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +13,8 @@ namespace Macha.Core.Actions.Execution;
 /// <summary>
 /// Runs the commands of an action request on one host, checks the effect afterwards, and writes the
 /// start and the outcome to <c>actions.jsonl</c>. It runs restarts, failed-state resets, journal
-/// vacuums, Nix garbage collections and diagnostics; NixOS rebuilds and rollbacks are refused.
+/// vacuums, Nix garbage collections and diagnostics, and hands NixOS rebuilds and rollbacks to
+/// <see cref="NixosPipeline"/>, which checks the host between steps and rolls back on failure.
 /// </summary>
 /// <remarks>
 /// Whether an action may run at all (autonomy, approval, rate limits) is the caller's decision. The
@@ -31,6 +34,7 @@ public sealed partial class ActionExecutor
     private readonly IOptions<ActionOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ActionVerifier _verifier;
+    private readonly NixosPipeline _nixos;
     private readonly ILogger<ActionExecutor> _logger;
 
     public ActionExecutor(
@@ -38,7 +42,8 @@ public sealed partial class ActionExecutor
         IAuditLog auditLog,
         IOptions<ActionOptions> options,
         TimeProvider timeProvider,
-        ILogger<ActionExecutor> logger)
+        ILogger<ActionExecutor> logger,
+        IDbContextFactory<MachaDbContext>? databases = null)
     {
         ArgumentNullException.ThrowIfNull(protectedTargets);
         ArgumentNullException.ThrowIfNull(auditLog);
@@ -51,6 +56,7 @@ public sealed partial class ActionExecutor
         _options = options;
         _timeProvider = timeProvider;
         _verifier = new ActionVerifier(timeProvider);
+        _nixos = new NixosPipeline(new NixosHealthChecks(protectedTargets, databases));
         _logger = logger;
     }
 
@@ -120,6 +126,11 @@ public sealed partial class ActionExecutor
             throw;
         }
 
+        if (outcome.UndoAttempted)
+        {
+            await AppendAsync(AuditEventTypes.ActionUndone, request, actor, ActionAuditData.ForUndo(request, outcome), CancellationToken.None).ConfigureAwait(false);
+        }
+
         var type = outcome.Succeeded ? AuditEventTypes.ActionSucceeded : AuditEventTypes.ActionFailed;
         await AppendAsync(type, request, actor, ActionAuditData.ForOutcome(request, outcome), CancellationToken.None).ConfigureAwait(false);
         LogOutcome(request, outcome);
@@ -139,20 +150,30 @@ public sealed partial class ActionExecutor
             return $"the request is for host {request.HostName}, but the shell runs commands on {shell.HostName}; nothing ran.";
         }
 
-        // NOTE: the NixOS pipeline (dry-build, test, health checks, switch, rollback on failure) is not
-        // implemented yet. Running these commands back to back would skip its health checks, so both
-        // kinds are refused here until it exists.
-        if (request is RebuildNixos or RollbackNixos)
-        {
-            return "the NixOS pipeline is not implemented yet; nothing ran.";
-        }
-
         return null;
     }
 
     private async Task<ExecutionOutcome> RunAndVerifyAsync(
         ExecutableActionRequest request, IHostShell shell, IReadOnlyList<CommandRequest> commands, long started, CancellationToken cancellationToken)
     {
+        // Running a rebuild's commands back to back would skip the checks between test and switch.
+        if (request is RebuildNixos or RollbackNixos)
+        {
+            var pipeline = request is RebuildNixos rebuild
+                ? await _nixos.RebuildAsync(rebuild, shell, cancellationToken).ConfigureAwait(false)
+                : await _nixos.RollBackAsync((RollbackNixos)request, shell, cancellationToken).ConfigureAwait(false);
+            return new ExecutionOutcome(
+                pipeline.Status,
+                pipeline.Reason,
+                pipeline.Commands,
+                pipeline.OutputExcerpt,
+                _timeProvider.GetElapsedTime(started),
+                pipeline.Verification,
+                UndoAttempted: pipeline.UndoAttempted,
+                UndoResult: pipeline.UndoResult,
+                Escalates: pipeline.Escalates);
+        }
+
         var executed = new List<ExecutedCommand>(commands.Count);
         var results = new List<(CommandRequest Request, CommandResult Result)>(commands.Count);
         foreach (var command in commands)

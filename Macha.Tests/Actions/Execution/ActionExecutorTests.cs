@@ -276,22 +276,6 @@ public sealed class ActionExecutorTests
         Assert.Equal(ExecutionStatus.Succeeded, outcome.Status);
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task ExecuteAsync_NixosKind_RefusedAsNotImplemented(bool rebuild)
-    {
-        ExecutableActionRequest request = rebuild
-            ? new RebuildNixos(ActionTestData.Context(), "/etc/nixos#web-1")
-            : new RollbackNixos(ActionTestData.Context());
-
-        var outcome = await RunAsync(CreateExecutor(), request);
-
-        Assert.Equal(ExecutionStatus.Refused, outcome.Status);
-        Assert.Contains("NixOS pipeline is not implemented yet", outcome.Reason, StringComparison.Ordinal);
-        Assert.Empty(_shell.CommandsRun);
-    }
-
     [Fact]
     public async Task ExecuteAsync_Succeeded_WritesStartedAndSucceededLines()
     {
