@@ -26,7 +26,7 @@ public sealed class ApprovalKilledProcessTests : IDisposable
     [Fact]
     public async Task CommandKilled_ApprovalFailsWithAuditLines()
     {
-        var script = WriteScript("exec sleep 600");
+        var script = WriteScript(prelude: "", final: "exec sleep 600");
 
         var (approval, actions) = await ApproveAndKillAsync(script);
 
@@ -42,7 +42,7 @@ public sealed class ApprovalKilledProcessTests : IDisposable
     {
         // The killed script leaves its sleep running with the output pipe open, as a killed sudo
         // leaves systemctl: the run must end without waiting for the pipe to close.
-        var script = WriteScript($"sleep 600 &\necho $! > '{Path.Combine(_scripts.Path, "child")}'\nwait");
+        var script = WriteScript(prelude: $"sleep 600 &\necho $! > '{Path.Combine(_scripts.Path, "child")}'", final: "wait");
 
         var (approval, actions) = await ApproveAndKillAsync(script);
 
@@ -120,10 +120,12 @@ public sealed class ApprovalKilledProcessTests : IDisposable
         throw new InvalidOperationException("The stand-in script never wrote its PID; the action ended before it started the command.");
     }
 
-    private string WriteScript(string body)
+    // The script writes its PID only after the prelude, so a child the prelude starts is recorded
+    // before the test can kill the script, and Dispose can always stop it.
+    private string WriteScript(string prelude, string final)
     {
         var path = Path.Combine(_scripts.Path, "sudo-stand-in.sh");
-        File.WriteAllText(path, $"#!/bin/sh\necho $$ > '{Path.Combine(_scripts.Path, "pid")}'\n{body}\n");
+        File.WriteAllText(path, $"#!/bin/sh\n{prelude}\necho $$ > '{Path.Combine(_scripts.Path, "pid")}'\n{final}\n");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
     }
