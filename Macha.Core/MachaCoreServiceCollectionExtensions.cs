@@ -39,7 +39,9 @@ public static class MachaCoreServiceCollectionExtensions
             provider.GetRequiredService<IOptions<MachaOptions>>().Value.ResolveLocalHostName(),
             provider.GetRequiredService<ILogger<LocalProcessShell>>(),
             provider.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IHostInventory, LocalHostInventory>();
+        services.AddValidatedOptions<HostsOptions, HostsOptionsValidator>(configuration, HostsOptions.SectionName);
+        services.AddSingleton<HostRegistry>();
+        services.AddSingleton<IHostInventory>(provider => provider.GetRequiredService<HostRegistry>());
 
         services.AddMachaCollectors();
         services.AddMachaDetection(configuration);

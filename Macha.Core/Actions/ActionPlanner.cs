@@ -125,7 +125,10 @@ internal sealed partial class ActionPlanner
         var options = _options.CurrentValue;
 
         var autonomy = await _autonomySwitch.GetStateAsync(cancellationToken);
-        var verdict = _rateLimiter.Apply(request, _autonomy.Decide(request, options.AutonomyLevel, autonomy.Paused));
+
+        // A host's own autonomy level, from the inventory, replaces the global one for actions on it.
+        var level = _inventory.GetAutonomyLevel(incident.HostName) ?? options.AutonomyLevel;
+        var verdict = _rateLimiter.Apply(request, _autonomy.Decide(request, level, autonomy.Paused));
         LogPlanned(incident.HostName, request.Kind, verdict.Outcome, verdict.Reason);
 
         switch (verdict.Outcome)

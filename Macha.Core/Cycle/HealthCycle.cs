@@ -24,6 +24,7 @@ internal sealed partial class HealthCycle : IDisposable
     private readonly ConcurrentDictionary<string, HostSnapshot> _previousByHost = new(StringComparer.Ordinal);
 
     private readonly IHostInventory _inventory;
+    private readonly HostRegistry _registry;
     private readonly SnapshotCollector _collector;
     private readonly DetectionEngine _detection;
     private readonly IncidentTracker _incidents;
@@ -41,6 +42,7 @@ internal sealed partial class HealthCycle : IDisposable
 
     public HealthCycle(
         IHostInventory inventory,
+        HostRegistry registry,
         SnapshotCollector collector,
         DetectionEngine detection,
         IncidentTracker incidents,
@@ -57,6 +59,7 @@ internal sealed partial class HealthCycle : IDisposable
         ILogger<HealthCycle> logger)
     {
         _inventory = inventory;
+        _registry = registry;
         _collector = collector;
         _detection = detection;
         _incidents = incidents;
@@ -203,11 +206,7 @@ internal sealed partial class HealthCycle : IDisposable
     private async Task<(HostSnapshot Snapshot, int FindingCount)> CheckHostAsync(Guid runId, IHostShell shell, CancellationToken cancellationToken)
     {
         var previous = await GetPreviousAsync(shell.HostName, cancellationToken);
-        var snapshot = await _collector.CollectAsync(
-            shell,
-            previous,
-            status => _events.Publish(new CollectorFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, status)),
-            cancellationToken);
+        var snapshot = await CollectAsync(runId, shell, previous, cancellationToken);
 
         var findings = _detection.Detect(snapshot, previous);
         var changes = await RecordAsync(runId, snapshot, findings, cancellationToken);
@@ -226,9 +225,50 @@ internal sealed partial class HealthCycle : IDisposable
             LogSnapshotFileFailed(ex, shell.HostName);
         }
 
+        await _registry.RecordCheckAsync(snapshot, cancellationToken);
         LogHostChecked(shell.HostName, findings.Count);
         _events.Publish(new HostFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, findings.Count, changes));
         return (snapshot, findings.Count);
+    }
+
+    /// <summary>
+    /// Collects one host. A remote host is connected first; when that fails, the snapshot holds only
+    /// the connection's failure, so the detectors report it once instead of every collector failing.
+    /// </summary>
+    private async Task<HostSnapshot> CollectAsync(Guid runId, IHostShell shell, HostSnapshot? previous, CancellationToken cancellationToken)
+    {
+        void Publish(CollectorStatus status) => _events.Publish(new CollectorFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, status));
+
+        if (shell is not IRemoteHostShell remote)
+        {
+            return await _collector.CollectAsync(shell, previous, Publish, cancellationToken);
+        }
+
+        var started = _timeProvider.GetTimestamp();
+        var state = await remote.ConnectAsync(cancellationToken);
+        if (!state.IsHealthy)
+        {
+            var status = new CollectorStatus(
+                HostConnectionSection.CollectorName,
+                CollectorState.Failed,
+                state.Detail,
+                Math.Round(_timeProvider.GetElapsedTime(started).TotalMilliseconds, 1));
+            Publish(status);
+            LogHostNotReached(shell.HostName, state.Failure!.Value);
+            return new HostSnapshot
+            {
+                HostName = shell.HostName,
+                TakenAt = _timeProvider.GetUtcNow(),
+                Connection = HostConnectionSection.From(state),
+                Collectors = [status],
+            };
+        }
+
+        var snapshot = await _collector.CollectAsync(shell, previous, Publish, cancellationToken);
+
+        // The connection can break during collection; the snapshot then says so, and its gaps are not health.
+        snapshot.Connection = HostConnectionSection.From(remote.State);
+        return snapshot;
     }
 
     private async Task<HostSnapshot?> GetPreviousAsync(string hostName, CancellationToken cancellationToken)
@@ -314,6 +354,9 @@ internal sealed partial class HealthCycle : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Checking host {HostName} failed in health cycle {RunId}")]
     private partial void LogHostFailed(Exception exception, string hostName, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} was not reached ({HostFailure}); its collectors did not run")]
+    private partial void LogHostNotReached(string hostName, HostFailure hostFailure);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Host {HostName} checked with {FindingCount} findings")]
     private partial void LogHostChecked(string hostName, int findingCount);

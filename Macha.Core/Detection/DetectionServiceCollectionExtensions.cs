@@ -40,6 +40,7 @@ public static class DetectionServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NetworkMountDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, CollectorDetector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, NixosDetector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDetector, HostConnectionDetector>());
         services.TryAddSingleton<DetectionEngine>();
 
         return services;

@@ -39,6 +39,9 @@ public enum FindingKind
     NixosManyGenerations,
     PressureStall,
     ProcessesStuck,
+    HostUnreachable,
+    HostKeyChanged,
+    HostAccessDenied,
 }
 
 /// <summary>One problem a detector found on one host in one cycle.</summary>

@@ -17,6 +17,10 @@ public enum CommandStatus
 
 /// <summary>The outcome of one command.</summary>
 /// <param name="OutputTruncated">True when standard output reached the request's cap and the rest was dropped.</param>
+/// <param name="Failure">
+/// Why a remote command could not run as asked (the connection, the host key, sudo), or null when the
+/// transport worked; the process's own exit code is still in <paramref name="ExitCode"/>.
+/// </param>
 public sealed record CommandResult(
     CommandStatus Status,
     int? ExitCode,
@@ -24,7 +28,8 @@ public sealed record CommandResult(
     string StandardError,
     TimeSpan Elapsed,
     bool OutputTruncated = false,
-    string? FailureReason = null)
+    string? FailureReason = null,
+    HostFailure? Failure = null)
 {
     public bool Succeeded => Status == CommandStatus.Exited && ExitCode == 0;
 

@@ -20,7 +20,7 @@ internal static class FindingSources
 
     private static string? CollectorFor(FindingKind kind) => kind switch
     {
-        FindingKind.CollectorFailed => null,
+        FindingKind.CollectorFailed or FindingKind.HostUnreachable or FindingKind.HostKeyChanged or FindingKind.HostAccessDenied => null,
         FindingKind.FilesystemUnresponsive or FindingKind.DiskSpace or FindingKind.InodeUsage => "disks",
         FindingKind.FailedUnit or FindingKind.UnitActivatingTooLong or FindingKind.UnitFlapping => "systemd",
         FindingKind.MemoryPressure or FindingKind.SwapUsage => "memory",

@@ -16,6 +16,9 @@ public enum CollectorState
 
     /// <summary>Did not finish within its time limit and was abandoned.</summary>
     TimedOut,
+
+    /// <summary>Does not apply to this host's distribution, such as NixOS generations on Debian; not a fault.</summary>
+    NotApplicable,
 }
 
 /// <summary>How one collector fared in one cycle.</summary>

@@ -35,6 +35,12 @@ public sealed class HostSnapshot
 
     public NixosSection? Nixos { get; set; }
 
+    /// <summary>The distribution from /etc/os-release; null when the os collector did not run or found no file.</summary>
+    public OsSection? Os { get; set; }
+
+    /// <summary>How the SSH connection stood; null for the local host.</summary>
+    public HostConnectionSection? Connection { get; set; }
+
     public List<CollectorStatus> Collectors { get; init; } = [];
 
     public CollectorStatus? StatusOf(string collectorName) =>

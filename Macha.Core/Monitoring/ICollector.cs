@@ -27,6 +27,8 @@ public sealed record CollectorOutcome(CollectorState State, string? Detail = nul
 
     public static CollectorOutcome Unavailable(string reason) => new(CollectorState.Unavailable, reason);
 
+    public static CollectorOutcome NotApplicable(string reason) => new(CollectorState.NotApplicable, reason);
+
     public static CollectorOutcome Failed(string reason, string? output = null) =>
         new(CollectorState.Failed, reason, output is null ? null : CollectorStatus.Excerpt(output));
 

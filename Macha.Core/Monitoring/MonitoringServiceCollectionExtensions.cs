@@ -8,6 +8,8 @@ public static class MonitoringServiceCollectionExtensions
     /// <summary>Registers every collector; the health cycle runs them in registration order.</summary>
     public static IServiceCollection AddMachaCollectors(this IServiceCollection services)
     {
+        // First, so later collectors and the dashboard know the distribution.
+        services.AddSingleton<ICollector, OsCollector>();
         services.AddSingleton<ICollector, CpuCollector>();
         services.AddSingleton<ICollector, LoadCollector>();
         services.AddSingleton<ICollector, MemoryCollector>();

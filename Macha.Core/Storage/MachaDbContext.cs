@@ -1,6 +1,7 @@
 using Macha.Core.Actions.Autonomy;
 using Macha.Core.Analysis;
 using Macha.Core.Approvals;
+using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -25,6 +26,8 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
 
     public DbSet<AutonomySettingRecord> AutonomySettings => Set<AutonomySettingRecord>();
 
+    public DbSet<HostRecord> Hosts => Set<HostRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -38,6 +41,8 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
         configurationBuilder.Properties<IncidentChangeKind>().HaveConversion<string>();
         configurationBuilder.Properties<AnalysisState>().HaveConversion<string>();
         configurationBuilder.Properties<ApprovalState>().HaveConversion<string>();
+        configurationBuilder.Properties<HostSource>().HaveConversion<string>();
+        configurationBuilder.Properties<HostStatus>().HaveConversion<string>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -89,6 +94,15 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
             // At most one Pending approval per proposal, enforced by SQLite even when two processes
             // queue the same proposal at once. The filter names the stored text of ApprovalState.Pending.
             approval.HasIndex(a => a.DedupKey).IsUnique().HasFilter("\"State\" = 'Pending'");
+        });
+
+        modelBuilder.Entity<HostRecord>(host =>
+        {
+            host.ToTable("Hosts");
+            host.HasKey(h => h.Name);
+
+            // Host names compare without case, as DNS names do.
+            host.Property(h => h.Name).UseCollation("NOCASE");
         });
 
         modelBuilder.Entity<ApprovalTransition>(transition =>

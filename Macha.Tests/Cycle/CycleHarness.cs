@@ -29,11 +29,13 @@ internal sealed class CycleHarness : IAsyncDisposable
     public string DataDirectory => _data.Path;
 
     /// <param name="collectors">Collectors that replace the real ones; null keeps Macha's real collectors.</param>
+    /// <param name="useConfiguredInventory">Keeps Macha's own inventory (the local host and Macha:Hosts) instead of <paramref name="hosts"/>.</param>
     public static async Task<CycleHarness> StartAsync(
         IReadOnlyList<ICollector>? collectors,
         IReadOnlyList<IHostShell>? hosts = null,
         IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        bool useConfiguredInventory = false)
     {
         var data = new TestDataDirectory();
         var configuration = new Dictionary<string, string?>
@@ -60,8 +62,12 @@ internal sealed class CycleHarness : IAsyncDisposable
             }
         }
 
-        services.RemoveAll<IHostInventory>();
-        services.AddSingleton<IHostInventory>(new FixedInventory(hosts ?? [new ReplayShell("test-host")]));
+        if (!useConfiguredInventory)
+        {
+            services.RemoveAll<IHostInventory>();
+            services.AddSingleton<IHostInventory>(new FixedInventory(hosts ?? [new ReplayShell("test-host")]));
+        }
+
         configureServices?.Invoke(services);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });

@@ -16,7 +16,7 @@ public sealed class DetectionServiceCollectionExtensionsTests
         var detectorTypes = provider.GetServices<IDetector>().Select(detector => detector.GetType().Name).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["CollectorDetector", "DiskDetector", "FailedUnitDetector", "JournalDetector", "JournalEventDetector", "LoadDetector", "MemoryDetector", "NetworkDetector", "NetworkMountDetector", "NixosDetector", "PressureDetector", "ProcessesDetector", "RebootDetector", "UnitActivatingDetector", "UnitFlappingDetector"],
+            ["CollectorDetector", "DiskDetector", "FailedUnitDetector", "HostConnectionDetector", "JournalDetector", "JournalEventDetector", "LoadDetector", "MemoryDetector", "NetworkDetector", "NetworkMountDetector", "NixosDetector", "PressureDetector", "ProcessesDetector", "RebootDetector", "UnitActivatingDetector", "UnitFlappingDetector"],
             detectorTypes);
         Assert.NotNull(provider.GetService<DetectionEngine>());
     }
@@ -30,7 +30,7 @@ public sealed class DetectionServiceCollectionExtensionsTests
         services.AddMachaDetection(configuration);
         using var provider = services.BuildServiceProvider();
 
-        Assert.Equal(15, provider.GetServices<IDetector>().Count());
+        Assert.Equal(16, provider.GetServices<IDetector>().Count());
     }
 
     [Fact]

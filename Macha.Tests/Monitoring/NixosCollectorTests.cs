@@ -54,23 +54,23 @@ public sealed class NixosCollectorTests
     }
 
     [Fact]
-    public async Task CollectAsync_NotNixos_ReturnsUnavailableWithoutCommands()
+    public async Task CollectAsync_NotNixos_ReturnsNotApplicableWithoutCommands()
     {
         var shell = new ReplayShell().WithFile("/etc/os-release", OsReleaseDebian);
 
         var outcome = await new NixosCollector().CollectAsync(CreateContext(shell));
 
-        Assert.Equal(CollectorState.Unavailable, outcome.State);
+        Assert.Equal(CollectorState.NotApplicable, outcome.State);
         Assert.Equal("not a NixOS host", outcome.Detail);
         Assert.Empty(shell.CommandsRun);
     }
 
     [Fact]
-    public async Task CollectAsync_NoOsReleaseNoMarker_ReturnsUnavailable()
+    public async Task CollectAsync_NoOsReleaseNoMarker_ReturnsNotApplicable()
     {
         var outcome = await new NixosCollector().CollectAsync(CreateContext(new ReplayShell()));
 
-        Assert.Equal(CollectorState.Unavailable, outcome.State);
+        Assert.Equal(CollectorState.NotApplicable, outcome.State);
         Assert.Equal("not a NixOS host", outcome.Detail);
     }
 
@@ -318,7 +318,7 @@ public sealed class NixosCollectorTests
 
         var outcome = await new NixosCollector().CollectAsync(context);
 
-        Assert.Equal(CollectorState.Unavailable, outcome.State);
+        Assert.Equal(CollectorState.NotApplicable, outcome.State);
         Assert.Equal("not a NixOS host", outcome.Detail);
         Assert.Null(context.Snapshot.Nixos);
     }

@@ -16,6 +16,12 @@ internal sealed class CollectorDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(current);
 
+        // Collectors that failed because the SSH connection broke are covered by the one connection finding.
+        if (current.Connection?.Failure is not null)
+        {
+            return [];
+        }
+
         var findings = new List<Finding>();
         foreach (var status in current.Collectors)
         {

@@ -5,7 +5,7 @@ namespace Macha.Core.Monitoring.Collectors;
 
 /// <summary>
 /// Reads the NixOS version, the system generations, whether a reboot would change the kernel, and
-/// the space left for the Nix store. On other distributions it is unavailable.
+/// the space left for the Nix store. On other distributions it reports itself as not applicable.
 /// </summary>
 /// <remarks>
 /// Every check is cheap: links, one stat, one directory listing and df. It never runs du over the
@@ -41,9 +41,15 @@ internal sealed class NixosCollector : ICollector
     {
         ArgumentNullException.ThrowIfNull(context);
 
+        // The os collector runs first; when it named another distribution, the NixOS checks do not apply.
+        if (context.Snapshot.Os is { Family: not OsFamily.Nixos and not OsFamily.Unknown })
+        {
+            return CollectorOutcome.NotApplicable(NotNixosDetail);
+        }
+
         if (!await IsNixosAsync(context.Shell, cancellationToken))
         {
-            return CollectorOutcome.Unavailable(NotNixosDetail);
+            return CollectorOutcome.NotApplicable(NotNixosDetail);
         }
 
         var problems = new ProblemList();

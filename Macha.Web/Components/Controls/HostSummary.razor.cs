@@ -77,6 +77,7 @@ public sealed partial class HostSummary
     {
         null => "not collected",
         { State: CollectorState.Unavailable } => "unavailable on this host",
+        { State: CollectorState.NotApplicable } => "not applicable to this distribution",
         { State: CollectorState.TimedOut } => "timed out; see Collectors",
         { State: CollectorState.Failed } => "failed; see Collectors",
         _ => "no data",

@@ -1,0 +1,593 @@
+using System.Text.Json;
+using Macha.Core.Actions;
+using Macha.Core.Monitoring;
+using Macha.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Macha.Core.Hosts;
+
+public enum HostChangeStatus
+{
+    Succeeded,
+    NotFound,
+    Conflict,
+    Invalid,
+}
+
+/// <summary>The outcome of adding or confirming a host; <see cref="Error"/> says what to fix otherwise.</summary>
+public sealed record HostChangeResult(HostChangeStatus Status, HostRecord? Host, string? Error = null);
+
+/// <summary>A host a person adds; empty fields take the <see cref="HostsOptions"/> defaults.</summary>
+public sealed record HostDefinition(
+    string Name,
+    string? Address,
+    int? Port,
+    string? User,
+    string? PrivateKeyFile,
+    IReadOnlyList<string>? HostKeyFingerprints,
+    IReadOnlyList<string>? Tags,
+    AutonomyLevel? AutonomyLevel);
+
+/// <summary>
+/// The inventory of managed hosts: this machine, the configured remote hosts, and those a person
+/// added or confirmed, each with its SSH shell; plus discovered hosts that wait for confirmation.
+/// Records live in SQLite, so pinned keys, a recorded key change and the last status survive restarts.
+/// </summary>
+/// <remarks>
+/// Configured hosts follow the configuration at every start: their address, user, key file, tags
+/// and autonomy level, and their pinned keys when the configuration lists any. A key pinned on
+/// first use or by a person is kept for hosts whose configuration lists none.
+/// </remarks>
+internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, HostEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    private readonly LocalProcessShell _localShell;
+    private readonly HostsOptions _options;
+    private readonly IDbContextFactory<MachaDbContext> _databases;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<HostRegistry> _logger;
+    private bool _loaded;
+
+    public HostRegistry(
+        LocalProcessShell localShell,
+        IOptions<HostsOptions> options,
+        IDbContextFactory<MachaDbContext> databases,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory)
+    {
+        _localShell = localShell;
+        _options = options.Value;
+        _databases = databases;
+        _timeProvider = timeProvider;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<HostRegistry>();
+    }
+
+    public IReadOnlyList<IHostShell> GetHosts()
+    {
+        EnsureLoaded();
+        lock (_lock)
+        {
+            var remote = _entries.Values
+                .Where(entry => entry.Shell is not null)
+                .OrderBy(entry => entry.Record.Name, StringComparer.OrdinalIgnoreCase)
+                .Select(entry => (IHostShell)entry.Shell!);
+            return [_localShell, .. remote];
+        }
+    }
+
+    public AutonomyLevel? GetAutonomyLevel(string hostName)
+    {
+        EnsureLoaded();
+        lock (_lock)
+        {
+            return _entries.TryGetValue(hostName, out var entry) && Enum.TryParse<AutonomyLevel>(entry.Record.AutonomyLevel, out var level)
+                ? level
+                : null;
+        }
+    }
+
+    /// <summary>Returns copies of every host record, the local host first, then by name.</summary>
+    public IReadOnlyList<HostRecord> List()
+    {
+        EnsureLoaded();
+        lock (_lock)
+        {
+            return _entries.Values
+                .Select(entry => entry.Record.Copy())
+                .OrderBy(record => record.Source == HostSource.Local ? 0 : 1)
+                .ThenBy(record => record.Name, StringComparer.OrdinalIgnoreCase)
+                .ToList();
+        }
+    }
+
+    public HostRecord? Find(string hostName)
+    {
+        EnsureLoaded();
+        lock (_lock)
+        {
+            return _entries.TryGetValue(hostName, out var entry) ? entry.Record.Copy() : null;
+        }
+    }
+
+    /// <summary>The shell of a trusted remote host, for tests and the benchmark.</summary>
+    public SshHostShell? FindShell(string hostName)
+    {
+        EnsureLoaded();
+        lock (_lock)
+        {
+            return _entries.TryGetValue(hostName, out var entry) ? entry.Shell : null;
+        }
+    }
+
+    /// <summary>Adds a trusted host for a person; its first connection follows the pinning rules like any other.</summary>
+    public async Task<HostChangeResult> AddAsync(HostDefinition definition, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        EnsureLoaded();
+
+        var errors = HostDefinitionValidator.Validate(definition, _options);
+        if (errors.Count > 0)
+        {
+            return new HostChangeResult(HostChangeStatus.Invalid, null, string.Join(" ", errors));
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var pins = (definition.HostKeyFingerprints ?? []).Select(HostKeyFingerprint.Normalize).OfType<string>().Distinct().ToList();
+        var record = new HostRecord
+        {
+            Name = definition.Name,
+            Source = HostSource.Api,
+            Trusted = true,
+            Address = string.IsNullOrWhiteSpace(definition.Address) ? definition.Name : definition.Address,
+            Port = definition.Port ?? 22,
+            User = string.IsNullOrWhiteSpace(definition.User) ? _options.DefaultUser : definition.User,
+            PrivateKeyFile = string.IsNullOrWhiteSpace(definition.PrivateKeyFile) ? _options.DefaultPrivateKeyFile : definition.PrivateKeyFile,
+            TagsJson = JsonSerializer.Serialize(definition.Tags ?? []),
+            AutonomyLevel = definition.AutonomyLevel?.ToString(),
+            PinnedKeysJson = JsonSerializer.Serialize(pins),
+            KeysPinnedAt = pins.Count > 0 ? now : null,
+            Status = HostStatus.Unknown,
+            AddedAt = now,
+            ConfirmedAt = now,
+            ConfirmedBy = actor,
+        };
+
+        lock (_lock)
+        {
+            if (_entries.ContainsKey(record.Name))
+            {
+                return new HostChangeResult(HostChangeStatus.Conflict, null, $"A host named {record.Name} already exists.");
+            }
+
+            _entries[record.Name] = new HostEntry(record, CreateShell(record));
+        }
+
+        await SaveAsync(record, isNew: true, cancellationToken);
+        LogHostAdded(record.Name, record.Address, record.Port, actor);
+        return new HostChangeResult(HostChangeStatus.Succeeded, record.Copy());
+    }
+
+    /// <summary>
+    /// Confirms a host for a person. A discovered host becomes trusted, with <paramref name="fingerprint"/>
+    /// pinned when given. A host whose key changed, or that has no pinned key, gets
+    /// <paramref name="fingerprint"/> pinned; it must equal the key the host presented, so a person
+    /// confirms exactly the key Macha saw.
+    /// </summary>
+    public async Task<HostChangeResult> ConfirmAsync(string hostName, string? fingerprint, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        EnsureLoaded();
+
+        string? normalized = null;
+        if (!string.IsNullOrWhiteSpace(fingerprint))
+        {
+            normalized = HostKeyFingerprint.Normalize(fingerprint);
+            if (normalized is null)
+            {
+                return new HostChangeResult(HostChangeStatus.Invalid, null, $"'{fingerprint}' is not a SHA-256 host-key fingerprint; give it as ssh-keygen -lf prints it, such as SHA256:abc…");
+            }
+        }
+
+        HostRecord saved;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(hostName, out var entry))
+            {
+                return new HostChangeResult(HostChangeStatus.NotFound, null, $"No host is named {hostName}.");
+            }
+
+            var record = entry.Record;
+            if (record.Source == HostSource.Local)
+            {
+                return new HostChangeResult(HostChangeStatus.Conflict, record.Copy(), "The local host needs no confirmation.");
+            }
+
+            var needsKey = record.Status == HostStatus.HostKeyChanged || record.Failure == nameof(HostFailure.HostKeyNotPinned);
+            if (record.Trusted && !needsKey)
+            {
+                return new HostChangeResult(HostChangeStatus.Conflict, record.Copy(), $"{record.Name} is already trusted and its key is accepted.");
+            }
+
+            if (needsKey)
+            {
+                var presented = PresentedFingerprint(record);
+                if (normalized is null || !string.Equals(normalized, presented, StringComparison.Ordinal))
+                {
+                    return new HostChangeResult(HostChangeStatus.Invalid, record.Copy(),
+                        $"{record.Name} presented the key {presented ?? "(unknown)"}; check it on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and confirm with exactly that fingerprint.");
+                }
+
+                if (record.Source == HostSource.Configuration && Pins(record).Count > 0)
+                {
+                    return new HostChangeResult(HostChangeStatus.Invalid, record.Copy(),
+                        $"The keys of {record.Name} are pinned in Macha:Hosts:Remote; replace its HostKeyFingerprints there with {normalized} and restart Macha.");
+                }
+            }
+
+            var now = _timeProvider.GetUtcNow();
+            if (normalized is not null)
+            {
+                record.PinnedKeysJson = JsonSerializer.Serialize(new[] { normalized });
+                record.KeysPinnedAt = now;
+            }
+
+            record.Trusted = true;
+            record.Status = HostStatus.Unknown;
+            record.Failure = null;
+            record.StatusDetail = null;
+            record.ConfirmedAt = now;
+            record.ConfirmedBy = actor;
+            if (entry.Shell is null)
+            {
+                entry.Shell = CreateShell(record);
+            }
+            else
+            {
+                entry.Shell.Unblock();
+            }
+
+            saved = record.Copy();
+        }
+
+        await SaveAsync(saved, isNew: false, cancellationToken);
+        LogHostConfirmed(saved.Name, actor, normalized ?? "(no key pinned)");
+        return new HostChangeResult(HostChangeStatus.Succeeded, saved.Copy());
+    }
+
+    /// <summary>Adds names not known yet as discovered, untrusted hosts, and returns how many were new.</summary>
+    public async Task<int> AddDiscoveredAsync(IEnumerable<string> hostNames, HostSource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hostNames);
+        EnsureLoaded();
+
+        var added = new List<HostRecord>();
+        var now = _timeProvider.GetUtcNow();
+        lock (_lock)
+        {
+            foreach (var name in hostNames.Select(n => n.Trim()).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                if (!HostDefinitionValidator.IsValidHostName(name) || _entries.ContainsKey(name))
+                {
+                    continue;
+                }
+
+                var record = new HostRecord
+                {
+                    Name = name,
+                    Source = source,
+                    Trusted = false,
+                    Address = name,
+                    Port = 22,
+                    User = _options.DefaultUser,
+                    PrivateKeyFile = _options.DefaultPrivateKeyFile,
+                    Status = HostStatus.Unknown,
+                    StatusDetail = "Discovered; a person must confirm the host before Macha connects to it.",
+                    AddedAt = now,
+                };
+                _entries[name] = new HostEntry(record, null);
+                added.Add(record.Copy());
+            }
+        }
+
+        foreach (var record in added)
+        {
+            await SaveAsync(record, isNew: true, cancellationToken);
+            LogHostDiscovered(record.Name, source);
+        }
+
+        return added.Count;
+    }
+
+    /// <summary>Stores how a host fared in a cycle: status, last contact and distribution.</summary>
+    public async Task RecordCheckAsync(HostSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        EnsureLoaded();
+
+        HostRecord saved;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(snapshot.HostName, out var entry))
+            {
+                return;
+            }
+
+            var record = entry.Record;
+            record.LastCheckedAt = snapshot.TakenAt;
+            if (snapshot.Os is { } os)
+            {
+                record.OsFamily = os.Family.ToString();
+                record.OsName = os.Name ?? os.Id;
+                record.OsVersion = os.VersionId;
+            }
+
+            var connection = snapshot.Connection;
+            if (connection?.PresentedKeyFingerprint is { } presented)
+            {
+                record.PresentedKey = $"{connection.PresentedKeyAlgorithm} {presented}";
+            }
+
+            if (connection?.Failure is { } failure)
+            {
+                // A recorded key change stays until a person confirms, whatever later attempts report.
+                if (record.Status != HostStatus.HostKeyChanged)
+                {
+                    record.Status = StatusFor(failure);
+                    record.Failure = failure.ToString();
+                    record.StatusDetail = connection.Detail;
+                }
+            }
+            else
+            {
+                record.Status = HostStatus.Online;
+                record.Failure = null;
+                record.StatusDetail = null;
+                record.LastContactAt = snapshot.TakenAt;
+            }
+
+            saved = record.Copy();
+        }
+
+        await SaveAsync(saved, isNew: false, cancellationToken);
+    }
+
+    HostKeyVerdict IHostKeyStore.Evaluate(string hostName, HostKeyOffer offer)
+    {
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(hostName, out var entry))
+            {
+                return HostKeyVerdict.NotPinned;
+            }
+
+            var pins = Pins(entry.Record);
+            if (pins.Count == 0)
+            {
+                return _options.TrustOnFirstUse ? HostKeyVerdict.FirstUse : HostKeyVerdict.NotPinned;
+            }
+
+            return pins.Contains(offer.Fingerprint, StringComparer.Ordinal) ? HostKeyVerdict.Pinned : HostKeyVerdict.Mismatch;
+        }
+    }
+
+    async Task IHostKeyStore.RecordAsync(string hostName, HostKeyOffer offer, HostKeyVerdict verdict, CancellationToken cancellationToken)
+    {
+        HostRecord saved;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(hostName, out var entry))
+            {
+                return;
+            }
+
+            var record = entry.Record;
+            record.PresentedKey = $"{offer.Algorithm} {offer.Fingerprint}";
+            switch (verdict)
+            {
+                case HostKeyVerdict.FirstUse when Pins(record).Count == 0:
+                    record.PinnedKeysJson = JsonSerializer.Serialize(new[] { offer.Fingerprint });
+                    record.KeysPinnedAt = _timeProvider.GetUtcNow();
+                    break;
+                case HostKeyVerdict.Mismatch:
+                    record.Status = HostStatus.HostKeyChanged;
+                    record.Failure = nameof(HostFailure.HostKeyMismatch);
+                    record.StatusDetail = $"{hostName} presented the {offer.Algorithm} key {offer.Fingerprint}, which is not pinned. No work runs on the host until a person checks and confirms the key.";
+                    LogHostKeyChanged(hostName, offer.Algorithm, offer.Fingerprint);
+                    break;
+                default:
+                    return;
+            }
+
+            saved = record.Copy();
+        }
+
+        await SaveAsync(saved, isNew: false, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var entry in _entries.Values)
+            {
+                entry.Shell?.Dispose();
+            }
+
+            _entries.Clear();
+        }
+    }
+
+    private static HostStatus StatusFor(HostFailure failure) => failure switch
+    {
+        HostFailure.HostKeyMismatch => HostStatus.HostKeyChanged,
+        HostFailure.AuthenticationFailed or HostFailure.HostKeyNotPinned or HostFailure.InvalidConfiguration or HostFailure.SudoPasswordRequired => HostStatus.AccessDenied,
+        _ => HostStatus.Offline,
+    };
+
+    private static List<string> Pins(HostRecord record) => JsonSerializer.Deserialize<List<string>>(record.PinnedKeysJson) ?? [];
+
+    private static string? PresentedFingerprint(HostRecord record) =>
+        record.PresentedKey?.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+
+    private void EnsureLoaded()
+    {
+        if (Volatile.Read(ref _loaded))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_loaded)
+            {
+                return;
+            }
+
+            Load();
+            _loaded = true;
+        }
+    }
+
+    // Runs once, under the lock, before any use. Synchronous because IHostInventory.GetHosts is.
+    private void Load()
+    {
+        using var db = _databases.CreateDbContext();
+        var stored = db.Hosts.ToDictionary(record => record.Name, StringComparer.OrdinalIgnoreCase);
+        var now = _timeProvider.GetUtcNow();
+
+        var localName = _localShell.HostName;
+        if (!stored.TryGetValue(localName, out var local))
+        {
+            local = new HostRecord { Name = localName, AddedAt = now };
+            db.Hosts.Add(local);
+        }
+
+        local.Source = HostSource.Local;
+        local.Trusted = true;
+        local.Address = string.Empty;
+        _entries[localName] = new HostEntry(local, null);
+
+        var configuredNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var configured in _options.Remote)
+        {
+            configuredNames.Add(configured.Name);
+            if (!stored.TryGetValue(configured.Name, out var record))
+            {
+                record = new HostRecord { Name = configured.Name, AddedAt = now, Status = HostStatus.Unknown };
+                db.Hosts.Add(record);
+            }
+
+            ApplyConfiguration(record, configured, now);
+            _entries[record.Name] = new HostEntry(record, null);
+        }
+
+        foreach (var record in stored.Values.Where(r => r.Source == HostSource.Configuration && !configuredNames.Contains(r.Name)))
+        {
+            // Removed from the configuration: forget it, so it is neither visited nor listed.
+            db.Hosts.Remove(record);
+        }
+
+        foreach (var record in stored.Values.Where(r => r.Source is HostSource.Api or HostSource.Journal or HostSource.Flake && !_entries.ContainsKey(r.Name)))
+        {
+            _entries[record.Name] = new HostEntry(record, null);
+        }
+
+        db.SaveChanges();
+
+        foreach (var entry in _entries.Values.Where(e => e.Record.Source != HostSource.Local && e.Record.Trusted))
+        {
+            entry.Shell = CreateShell(entry.Record);
+        }
+    }
+
+    private void ApplyConfiguration(HostRecord record, RemoteHostOptions configured, DateTimeOffset now)
+    {
+        record.Source = HostSource.Configuration;
+        record.Trusted = true;
+        record.Address = string.IsNullOrWhiteSpace(configured.Address) ? configured.Name : configured.Address;
+        record.Port = configured.Port;
+        record.User = string.IsNullOrWhiteSpace(configured.User) ? _options.DefaultUser : configured.User;
+        record.PrivateKeyFile = string.IsNullOrWhiteSpace(configured.PrivateKeyFile) ? _options.DefaultPrivateKeyFile : configured.PrivateKeyFile;
+        record.TagsJson = JsonSerializer.Serialize(configured.Tags);
+        record.AutonomyLevel = configured.AutonomyLevel?.ToString();
+
+        var pins = configured.HostKeyFingerprints.Select(HostKeyFingerprint.Normalize).OfType<string>().Distinct().ToList();
+        if (pins.Count > 0)
+        {
+            var json = JsonSerializer.Serialize(pins);
+            if (json != record.PinnedKeysJson)
+            {
+                record.PinnedKeysJson = json;
+                record.KeysPinnedAt = now;
+            }
+
+            // A person who put the presented key into the configuration has confirmed it.
+            if (record.Status == HostStatus.HostKeyChanged && PresentedFingerprint(record) is { } presented && pins.Contains(presented))
+            {
+                record.Status = HostStatus.Unknown;
+                record.Failure = null;
+                record.StatusDetail = null;
+            }
+        }
+    }
+
+    private SshHostShell CreateShell(HostRecord record)
+    {
+        var user = string.IsNullOrWhiteSpace(record.User) ? _options.DefaultUser : record.User;
+        var keyFile = string.IsNullOrWhiteSpace(record.PrivateKeyFile) ? _options.DefaultPrivateKeyFile : record.PrivateKeyFile;
+        var shell = new SshHostShell(
+            new RemoteHost(record.Name, record.Address, record.Port, user, keyFile),
+            this,
+            _options,
+            _timeProvider,
+            _loggerFactory.CreateLogger<SshHostShell>());
+        if (record.Status == HostStatus.HostKeyChanged)
+        {
+            var presented = record.PresentedKey?.Split(' ', 2);
+            var offer = presented is [var algorithm, var fingerprint] ? new HostKeyOffer(algorithm, fingerprint) : null;
+            shell.Block(offer, record.StatusDetail ?? $"{record.Name} presented a key that is not pinned.");
+        }
+
+        return shell;
+    }
+
+    private async Task SaveAsync(HostRecord record, bool isNew, CancellationToken cancellationToken)
+    {
+        await using var db = await _databases.CreateDbContextAsync(cancellationToken);
+        if (isNew)
+        {
+            db.Hosts.Add(record);
+        }
+        else
+        {
+            db.Hosts.Update(record);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostName} at {Address} port {Port} added by {Actor}")]
+    private partial void LogHostAdded(string hostName, string address, int port, string actor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostName} confirmed by {Actor}, pinned key {Fingerprint}")]
+    private partial void LogHostConfirmed(string hostName, string actor, string fingerprint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Discovered host {HostName} from {HostSource}; it waits for confirmation")]
+    private partial void LogHostDiscovered(string hostName, HostSource hostSource);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} presented the {KeyAlgorithm} key {Fingerprint}, which is not pinned; all work on it stopped")]
+    private partial void LogHostKeyChanged(string hostName, string keyAlgorithm, string fingerprint);
+
+    private sealed class HostEntry(HostRecord record, SshHostShell? shell)
+    {
+        public HostRecord Record { get; } = record;
+
+        public SshHostShell? Shell { get; set; } = shell;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text;
+
+namespace Macha.Core.Hosts;
+
+/// <summary>
+/// Builds the command line an SSH server hands to the remote user's login shell, which must be a
+/// POSIX shell (sh, bash, dash, ash, zsh). Every word is single-quoted, so no character in it is
+/// special: inside single quotes a POSIX shell expands nothing, and a single quote itself is written
+/// as <c>'\''</c> (close the quote, an escaped quote, reopen).
+/// </summary>
+public static class PosixShellQuoting
+{
+    /// <summary>Environment set for every remote command, so parsers see untranslated, uncoloured output.</summary>
+    public static readonly IReadOnlyList<KeyValuePair<string, string>> CommandEnvironment =
+    [
+        new("LC_ALL", "C"),
+        new("LANG", "C"),
+        new("SYSTEMD_COLORS", "0"),
+        new("SYSTEMD_PAGER", ""),
+        new("PAGER", "cat"),
+    ];
+
+    /// <summary>Returns <paramref name="word"/> as one single-quoted shell word that the shell passes on unchanged.</summary>
+    /// <exception cref="ArgumentException">The word contains a NUL character, which no argv entry can hold.</exception>
+    public static string Quote(string word)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        if (word.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A shell argument cannot contain a NUL character.", nameof(word));
+        }
+
+        return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
+    /// <summary>
+    /// Builds <c>exec env -- 'LC_ALL=C' … 'program' 'arg' …</c>. <c>exec</c> replaces the login shell, so the
+    /// exit status and signals belong to the program; <c>env</c> sets the locale without relying on the
+    /// remote shell's own syntax for assignments.
+    /// </summary>
+    public static string BuildCommandLine(CommandRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.Program);
+
+        if (request.Program.Contains('=', StringComparison.Ordinal))
+        {
+            // env would read such a word as another variable assignment instead of the program.
+            throw new ArgumentException($"A remote program name cannot contain '=': {request.Program}", nameof(request));
+        }
+
+        // "--" first ends env's own options, so what follows is only assignments, then the program.
+        var line = new StringBuilder("exec env --");
+        foreach (var (name, value) in CommandEnvironment)
+        {
+            line.Append(' ').Append(Quote(name + "=" + value));
+        }
+
+        line.Append(' ').Append(Quote(request.Program));
+        foreach (var argument in request.Arguments)
+        {
+            line.Append(' ').Append(Quote(argument));
+        }
+
+        return line.ToString();
+    }
+}

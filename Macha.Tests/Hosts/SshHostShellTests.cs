@@ -1,0 +1,314 @@
+using Macha.Core.Hosts;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Macha.Tests.Hosts;
+
+/// <summary>SshHostShell against real sshd servers in network namespaces the tests create.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class SshHostShellTests
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task RunAsync_ShellSpecialCharacters_RoundTripExactly()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+        string[] words =
+        [
+            "two words", "it's", "say \"hi\"", "$HOME", "${PATH}", "a;b", "a && b", "a|b", "back\\slash", "trailing\\",
+            "\\x2d", "systemd-\\x2dunit\\x20x.service", "-n", "--", "", " ", "new\nline", "tab\there", "*", "?", "~",
+            "$(id)", "`id`", "'", "''", "\"", "!event", "#comment", "ünïcödé ✓", "%s", "a'b\"c$d;e\\f",
+        ];
+
+        var result = await shell.RunAsync(new CommandRequest("printf", ["%s\\0", .. words], CommandTimeout, 1 << 20));
+
+        Assert.True(result.Succeeded, result.Describe("printf"));
+        var echoed = result.StandardOutput.Split('\0')[..^1];
+        Assert.Equal(words, echoed);
+    }
+
+    [Fact]
+    public async Task RunAsync_LocaleIsC_ForEveryCommand()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var result = await shell.RunAsync(new CommandRequest("sh", ["-c", "printf '%s|%s' \"$LC_ALL\" \"$LANG\""], CommandTimeout, 4096));
+
+        Assert.Equal("C|C", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManyCommands_UseOneHandshake()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        for (var i = 0; i < 5; i++)
+        {
+            var result = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
+            Assert.True(result.Succeeded, result.Describe("true"));
+        }
+
+        var file = await shell.ReadFileAsync("/etc/hostname", 4096);
+
+        Assert.True(file.Exists, file.Error);
+        Assert.Equal(1, shell.HandshakeCount);
+        Assert.True(shell.State.IsHealthy);
+        Assert.NotNull(shell.State.LastContactAt);
+    }
+
+    [Fact]
+    public async Task RunAsync_ChangedHostKey_BlocksHost()
+    {
+        await using var host = await StartHostAsync();
+        var store = PinnedStore(host);
+        var pinned = host.HostKeyFingerprint;
+        await host.StopServerAsync();
+        await host.RegenerateHostKeyAsync();
+        await host.StartAsync();
+        using var shell = CreateShell(host, store);
+
+        var first = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
+        var second = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
+
+        Assert.Equal(CommandStatus.Failed, first.Status);
+        Assert.Equal(HostFailure.HostKeyMismatch, first.Failure);
+        Assert.Equal(HostFailure.HostKeyMismatch, second.Failure);
+        Assert.True(shell.IsBlocked);
+        Assert.Equal(1, shell.HandshakeCount);
+        Assert.Equal(host.HostKeyFingerprint, shell.State.PresentedKey?.Fingerprint);
+        Assert.Contains(host.HostKeyFingerprint, shell.State.Detail, StringComparison.Ordinal);
+        Assert.Equal([pinned], store.GetPins(host.Name));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_UnpinnedKey_Rejects()
+    {
+        await using var host = await StartHostAsync();
+        var store = new InMemoryHostKeyStore(trustOnFirstUse: false);
+        using var shell = CreateShell(host, store);
+
+        var state = await shell.ConnectAsync();
+
+        Assert.Equal(HostFailure.HostKeyNotPinned, state.Failure);
+        Assert.Equal(host.HostKeyFingerprint, state.PresentedKey?.Fingerprint);
+        Assert.Empty(store.GetPins(host.Name));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_TrustOnFirstUse_PinsFirstKey()
+    {
+        await using var host = await StartHostAsync();
+        var store = new InMemoryHostKeyStore(trustOnFirstUse: true);
+        using (var shell = CreateShell(host, store))
+        {
+            var state = await shell.ConnectAsync();
+
+            Assert.True(state.IsHealthy, state.Detail);
+            Assert.Equal([host.HostKeyFingerprint], store.GetPins(host.Name));
+        }
+
+        await host.StopServerAsync();
+        await host.RegenerateHostKeyAsync();
+        await host.StartAsync();
+        using var again = CreateShell(host, store);
+
+        var changed = await again.ConnectAsync();
+
+        Assert.Equal(HostFailure.HostKeyMismatch, changed.Failure);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_WrongClientKey_BacksOff()
+    {
+        await using var host = await StartHostAsync();
+        var otherKey = Path.Combine(host.Directory, "other_key");
+        await SshTestHost.GenerateKeyAsync(otherKey);
+        using var shell = CreateShell(host, PinnedStore(host), host.ToRemoteHost(privateKeyFile: otherKey));
+
+        var first = await shell.ConnectAsync();
+        var command = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
+
+        Assert.Equal(HostFailure.AuthenticationFailed, first.Failure);
+        Assert.Equal(HostFailure.AuthenticationFailed, command.Failure);
+        Assert.Equal(1, shell.HandshakeCount);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_MissingKeyFile_ReportsConfiguration()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host), host.ToRemoteHost(privateKeyFile: Path.Combine(host.Directory, "absent")));
+
+        var state = await shell.ConnectAsync();
+
+        Assert.Equal(HostFailure.InvalidConfiguration, state.Failure);
+        Assert.Equal(0, shell.HandshakeCount);
+    }
+
+    [Fact]
+    public async Task RunAsync_SudoNeedsPassword_ReportsIt()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host), host.ToRemoteHost(user: SshTestHost.UnprivilegedUser));
+
+        var result = await shell.RunAsync(new CommandRequest("sudo", ["-n", "systemctl", "restart", "--", "nginx.service"], CommandTimeout, 4096));
+
+        Assert.Equal(CommandStatus.Exited, result.Status);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(HostFailure.SudoPasswordRequired, result.Failure);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerStopped_RetriesOnce()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+        Assert.True((await shell.ConnectAsync()).IsHealthy);
+
+        await host.StopServerAsync();
+        var lost = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
+        var afterward = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
+
+        // The closed connection is noticed, one new connection is tried and refused, and no more follow.
+        Assert.Equal(CommandStatus.Failed, lost.Status);
+        Assert.Contains(lost.Failure, new HostFailure?[] { HostFailure.ConnectionRefused, HostFailure.ConnectionLost });
+        Assert.Equal(lost.Failure, afterward.Failure);
+        Assert.InRange(shell.HandshakeCount, 1, 2);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_NothingListening_IsRefused()
+    {
+        await using var host = await StartHostAsync();
+        await host.StopServerAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var state = await shell.ConnectAsync();
+
+        Assert.Equal(HostFailure.ConnectionRefused, state.Failure);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_FrozenServer_TimesOut()
+    {
+        await using var host = await StartHostAsync();
+        await host.FreezeAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var state = await shell.ConnectAsync();
+
+        Assert.Equal(HostFailure.TimedOut, state.Failure);
+    }
+
+    [Fact]
+    public async Task RunAsync_HungConnection_TimesOut()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+        Assert.True((await shell.ConnectAsync()).IsHealthy);
+
+        await host.FreezeAsync();
+        var hung = await shell.RunAsync(new CommandRequest("true", [], TimeSpan.FromSeconds(1), 4096));
+        var next = await shell.RunAsync(new CommandRequest("true", [], TimeSpan.FromSeconds(1), 4096));
+
+        Assert.Equal(CommandStatus.TimedOut, hung.Status);
+        Assert.Equal(HostFailure.TimedOut, hung.Failure);
+        Assert.Equal(HostFailure.TimedOut, next.Failure);
+        Assert.Equal(1, shell.HandshakeCount);
+    }
+
+    [Fact]
+    public async Task RunAsync_SlowCommand_KeepsConnection()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var slow = await shell.RunAsync(new CommandRequest("sleep", ["30"], TimeSpan.FromSeconds(1), 4096));
+        var next = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
+
+        Assert.Equal(CommandStatus.TimedOut, slow.Status);
+        Assert.Null(slow.Failure);
+        Assert.True(next.Succeeded, next.Describe("true"));
+        Assert.Equal(1, shell.HandshakeCount);
+    }
+
+    [Fact]
+    public async Task RunAsync_MissingProgram_IsNotFound()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var result = await shell.RunAsync(new CommandRequest("macha-no-such-program", ["x"], CommandTimeout, 4096));
+
+        Assert.Equal(CommandStatus.NotFound, result.Status);
+        Assert.Null(result.Failure);
+    }
+
+    [Fact]
+    public async Task RunAsync_OutputOverCap_IsTruncated()
+    {
+        await using var host = await StartHostAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var result = await shell.RunAsync(new CommandRequest("head", ["-c", "100000", "/dev/zero"], CommandTimeout, 4096));
+
+        Assert.True(result.Succeeded, result.Describe("head"));
+        Assert.True(result.OutputTruncated);
+        Assert.Equal(4096, result.StandardOutput.Length);
+    }
+
+    [Fact]
+    public async Task ReadFileAsync_RemoteFiles_ReadOrMissing()
+    {
+        await using var host = await SshTestHost.CreateAsync("files");
+        host.WithFile("/etc/os-release", "ID=alpine\nNAME=\"Alpine Linux\"\n");
+        await host.StartAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var present = await shell.ReadFileAsync("/etc/os-release", 4096);
+        var capped = await shell.ReadFileAsync("/etc/os-release", 9);
+        var missing = await shell.ReadFileAsync("/etc/macha-absent", 4096);
+
+        Assert.True(present.Exists, present.Error);
+        Assert.Equal("ID=alpine\nNAME=\"Alpine Linux\"\n", present.Content);
+        Assert.Equal("ID=alpine", capped.Content);
+        Assert.False(missing.Exists);
+        Assert.Contains("No such file", missing.Error, StringComparison.Ordinal);
+    }
+
+    internal static async Task<SshTestHost> StartHostAsync(string name = "remote")
+    {
+        var host = await SshTestHost.CreateAsync(name);
+        try
+        {
+            await host.StartAsync();
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal static InMemoryHostKeyStore PinnedStore(SshTestHost host)
+    {
+        var store = new InMemoryHostKeyStore(trustOnFirstUse: false);
+        store.Pin(host.Name, [host.HostKeyFingerprint]);
+        return store;
+    }
+
+    internal static HostsOptions FastOptions() => new()
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(8),
+        KeepAliveInterval = TimeSpan.FromSeconds(30),
+        ConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+        RetryDelay = TimeSpan.FromMinutes(1),
+    };
+
+    private static SshHostShell CreateShell(SshTestHost host, IHostKeyStore store, RemoteHost? remote = null) =>
+        new(remote ?? host.ToRemoteHost(), store, FastOptions(), TimeProvider.System, NullLogger<SshHostShell>.Instance);
+}
