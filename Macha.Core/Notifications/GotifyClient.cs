@@ -17,12 +17,12 @@ public enum GotifySendStatus
     NotConfigured,
 
     /// <summary>
-    /// Gotify answered 401 or 403, or the token file gives no usable token. Sending again cannot help
+    /// Gotify returned 401 or 403, or the token file gives no usable token. Sending again cannot help
     /// until the options or the token file change.
     /// </summary>
     Misconfigured,
 
-    /// <summary>Gotify could not be reached, timed out, or answered with an error, after every retry.</summary>
+    /// <summary>Gotify could not be reached, timed out, or returned an error, after every retry.</summary>
     Failed,
 }
 

@@ -45,7 +45,7 @@ public enum DependencyKind
 /// source may report the same state every cycle.
 /// </summary>
 /// <param name="Name">A stable name, such as <c>ollama</c>, <c>chromadb</c> or the host's name.</param>
-/// <param name="Detail">Why it is down, or what answered; escaped before it is sent.</param>
+/// <param name="Detail">Why it is down, or what responded; escaped before it is sent.</param>
 public sealed record DependencyStateChanged(string Name, DependencyKind Kind, bool IsDown, string Detail) : NotificationEvent;
 
 /// <summary>

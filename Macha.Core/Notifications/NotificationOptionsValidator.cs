@@ -89,7 +89,7 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         }
 
         // A base address that already ends in /message makes every request go to /message/message,
-        // which Gotify answers with 404.
+        // where Gotify returns 404.
         if (url.AbsolutePath.TrimEnd('/').EndsWith("/message", StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"{Prefix}Gotify:Url must be the server's base address without /message; got {url.GetLeftPart(UriPartial.Path)}. Macha adds /message itself.");

@@ -5,7 +5,7 @@ namespace Macha.Core.Notifications;
 /// <summary>
 /// Decides which notifications go out and when: the cooldown per dedup key, one digest for a busy
 /// health cycle, and quiet hours that hold everything but critical notifications until they end.
-/// Thread-safe; every decision is in memory and takes microseconds, so callers never wait.
+/// It is thread-safe, and every decision is made in memory under one lock without I/O, so callers never wait on Gotify.
 /// </summary>
 /// <remarks>
 /// The cooldown state lives in memory and starts empty after a restart. That costs no repeats in
@@ -114,7 +114,7 @@ internal sealed class NotificationPolicy
 
     /// <summary>
     /// Returns what became due with time: the digest of held notifications once the quiet hours are
-    /// over, and the notifications of cycles whose end was never reported. Also forgets expired cooldowns.
+    /// over, and the notifications of cycles whose end was never reported. Also removes expired cooldown entries.
     /// </summary>
     public IReadOnlyList<Notification> ReleaseDue()
     {

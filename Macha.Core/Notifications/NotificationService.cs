@@ -2,6 +2,7 @@ using Macha.Core.Actions.Autonomy;
 using Macha.Core.Configuration;
 using Macha.Core.Cycle;
 using Macha.Core.Dependencies;
+using Macha.Core.Monitoring;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,9 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
     private readonly ILogger<NotificationService> _logger;
     private readonly IDisposable? _optionsChange;
     private readonly Lock _gate = new();
+
+    // Collector results of each host in running cycles, keyed by run and host; only the pump writes it.
+    private readonly Dictionary<(Guid RunId, string HostName), List<CollectorStatus>> _collectorResults = [];
 
     private long _optionsVersion;
     private long _sent;
@@ -95,14 +99,14 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         }
         catch (Exception ex)
         {
-            // Publish is called on the paths of approvals and actions, which a notification must never fail.
+            // Publish runs on the paths of approvals and actions, so it catches every error instead of failing them.
             LogPublishFailed(ex, notificationEvent.GetType().Name);
         }
     }
 
     /// <summary>
     /// Sends a test message now, past the queue, the cooldown and a misconfiguration stop, so a person
-    /// can check a fixed configuration; success clears the misconfiguration.
+    /// can check a fixed configuration. Success clears the misconfiguration.
     /// </summary>
     public async Task<GotifySendResult> SendTestAsync(CancellationToken cancellationToken = default)
     {
@@ -192,7 +196,18 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
 
         switch (cycleEvent)
         {
+            case CollectorFinished collector:
+                var key = (collector.RunId, collector.HostName);
+                if (!_collectorResults.TryGetValue(key, out var results))
+                {
+                    results = [];
+                    _collectorResults[key] = results;
+                }
+
+                results.Add(collector.Status);
+                break;
             case HostFinished host:
+                ReportHostReachability(host);
                 foreach (var change in host.IncidentChanges)
                 {
                     if (_formatter.ForIncident(change, host.RunId) is { } notification)
@@ -203,9 +218,37 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
 
                 break;
             case CycleFinished finished:
+                foreach (var stale in _collectorResults.Keys.Where(k => k.RunId == finished.RunId).ToList())
+                {
+                    _collectorResults.Remove(stale);
+                }
+
                 EnqueueAll(_policy.FinishCycle(finished.RunId));
                 break;
         }
+    }
+
+    // A host whose every collector failed or timed out counts as unreachable: that is what an SSH
+    // host that refuses connections, or a local host whose commands all hang, looks like. A collector
+    // that is unavailable (no systemd in a container) tells nothing about reachability.
+    private void ReportHostReachability(HostFinished host)
+    {
+        if (!_collectorResults.Remove((host.RunId, host.HostName), out var results))
+        {
+            return;
+        }
+
+        var judged = results.Where(r => r.State != CollectorState.Unavailable).ToList();
+        if (judged.Count == 0)
+        {
+            return;
+        }
+
+        var down = judged.All(r => r.State is CollectorState.Failed or CollectorState.TimedOut);
+        var detail = down
+            ? $"Every check failed or timed out, such as {judged[0].Name}: {judged[0].Detail}"
+            : $"{judged.Count(r => r.State is CollectorState.Ok or CollectorState.Partial)} of {judged.Count} checks ran.";
+        Publish(new DependencyStateChanged(host.HostName, DependencyKind.Host, down, detail));
     }
 
     /// <summary>Handles one pause or resume; the pump calls it, and tests call it directly.</summary>

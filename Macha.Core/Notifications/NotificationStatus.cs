@@ -8,7 +8,7 @@ public enum NotifierState
     /// <summary>Configured, and the last attempt, if any, succeeded.</summary>
     Ok,
 
-    /// <summary>The last attempt failed after every retry: Gotify down, slow or answering 5xx.</summary>
+    /// <summary>The last attempt failed after every retry: Gotify down, slow or returning 5xx.</summary>
     Degraded,
 
     /// <summary>Gotify rejected the token (401 or 403), or the token file gives none; nothing is sent until the configuration changes.</summary>

@@ -148,6 +148,31 @@ public sealed class NotificationServiceTests
     }
 
     [Fact]
+    public async Task SendNextAsync_Unauthorized_StopsUntilTheOptionsChange()
+    {
+        await using var harness = await NotifierHarness.StartAsync(tokenFileContents: "CzKx81mPq0RtW2e");
+        var service = harness.Get<NotificationService>();
+
+        Publish(service, "first");
+        await service.SendNextAsync(CancellationToken.None);
+
+        // Gotify's administrator turns the token into an application token; Macha cannot know that.
+        harness.Gotify.AddApplicationToken("CzKx81mPq0RtW2e");
+        Publish(service, "second");
+        await service.SendNextAsync(CancellationToken.None);
+        var acceptedBeforeChange = harness.Gotify.AcceptedMessages.Count;
+
+        harness.Configuration["Macha:Notifications:MaxRetries"] = "2";
+        harness.Configuration.Reload();
+        Publish(service, "third");
+        await service.SendNextAsync(CancellationToken.None);
+
+        Assert.Equal(0, acceptedBeforeChange);
+        Assert.Equal("Autonomy paused by third", Assert.Single(harness.Gotify.AcceptedMessages).GetProperty("title").GetString());
+        Assert.Equal(NotifierState.Ok, service.GetStatus().State);
+    }
+
+    [Fact]
     public async Task SendTestAsync_WhileMisconfigured_TriesAndClearsOnSuccess()
     {
         await using var harness = await NotifierHarness.StartAsync();

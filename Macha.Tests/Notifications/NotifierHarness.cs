@@ -22,15 +22,19 @@ internal sealed class NotifierHarness : IAsyncDisposable
 
     private readonly TestDataDirectory _data;
 
-    private NotifierHarness(ServiceProvider provider, FakeGotifyServer gotify, TestDataDirectory data, string tokenFile)
+    private NotifierHarness(ServiceProvider provider, IConfigurationRoot configuration, FakeGotifyServer gotify, TestDataDirectory data, string tokenFile)
     {
         Provider = provider;
+        Configuration = configuration;
         Gotify = gotify;
         _data = data;
         TokenFile = tokenFile;
     }
 
     public ServiceProvider Provider { get; }
+
+    /// <summary>The settings the services read; set a key and call Reload to change options at run time.</summary>
+    public IConfigurationRoot Configuration { get; }
 
     public FakeGotifyServer Gotify { get; }
 
@@ -79,7 +83,7 @@ internal sealed class NotifierHarness : IAsyncDisposable
         services.AddSingleton<AutonomyEvents>();
         services.AddMachaNotifications(root);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-        return new NotifierHarness(provider, gotify, data, tokenFile);
+        return new NotifierHarness(provider, root, gotify, data, tokenFile);
     }
 
     public T Get<T>()
