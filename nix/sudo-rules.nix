@@ -9,6 +9,8 @@
 #   nix-collect-garbage --delete-older-than Nd
 #   nixos-rebuild test|switch --flake FLAKE   only the configured flake reference
 #   nixos-rebuild switch --rollback
+#   /nix/var/nix/profiles/system/bin/switch-to-configuration test
+#                                       re-activates the current system after a failed `test`
 # A unit name can hold no space, so one rule can never match a second argument, and no rule admits
 # an option that opens a shell, an editor or a pager. Protected units are denied by rules after the
 # allowing ones, because sudo uses the last rule that matches.
@@ -112,6 +114,8 @@ in
   #   systemctl, journalctl, nixCollectGarbage, nixosRebuild: absolute paths of the programs, the
   #     same ones the service finds on its PATH, because sudo compares the resolved path;
   #   protectedUnits: entries added to the built-in protected list;
+  #   switchToConfiguration: the system profile's activation program, which the rebuild pipeline
+  #     runs with "test" to undo a failed `nixos-rebuild test`;
   #   rebuildFlake: the flake reference nixos-rebuild may switch to, or null for none;
   #   allowRollback: whether nixos-rebuild switch --rollback is allowed.
   commands =
@@ -120,6 +124,7 @@ in
       journalctl,
       nixCollectGarbage,
       nixosRebuild,
+      switchToConfiguration ? "/nix/var/nix/profiles/system/bin/switch-to-configuration",
       protectedUnits ? [ ],
       rebuildFlake ? null,
       allowRollback ? false,
@@ -132,6 +137,7 @@ in
     ]
     ++ optionals (rebuildFlake != null) [
       (allow nixosRebuild "(test|switch) --flake ${escapeRegex rebuildFlake}")
+      (allow switchToConfiguration "test")
     ]
     ++ optionals allowRollback [ (allow nixosRebuild "switch --rollback") ]
     # Denials come last, because sudo uses the last rule that matches a command. One rule per

@@ -275,6 +275,8 @@ public sealed class NixModuleTests
 
         Assert.Contains("/nixos-rebuild/bin/nixos-rebuild ^(test|switch) --flake /etc/nixos\\#web-1$", sudoers, StringComparison.Ordinal);
         Assert.Contains("/nixos-rebuild/bin/nixos-rebuild ^switch --rollback$", sudoers, StringComparison.Ordinal);
+        // The pipeline re-activates the current system with this after a failed `nixos-rebuild test`.
+        Assert.Contains("/nix/var/nix/profiles/system/bin/switch-to-configuration ^test$", sudoers, StringComparison.Ordinal);
         Assert.Contains(Strings(Unit(result).GetProperty("path")), entry => entry.EndsWith("/nixos-rebuild", StringComparison.Ordinal));
         Assert.Contains("-/root/.cache/nix", Strings(Service(result).GetProperty("ReadWritePaths")));
     }
