@@ -4,6 +4,8 @@ using Macha.Core.Approvals;
 using Macha.Core.Configuration;
 using Macha.Core.Cycle;
 using Macha.Core.Detection;
+using Macha.Core.Discussions;
+using Macha.Core.Events;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Macha.Core.Knowledge;
@@ -55,11 +57,13 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddSingleton<SnapshotCollector>();
         services.AddSingleton<IncidentTracker>();
         services.AddSingleton<CycleEvents>();
+        services.AddSingleton<MachaEvents>();
         services.AddSingleton<HealthCycle>();
 
         // The worker runs analyses outside the cycle; with analysis disabled it only marks requests skipped.
         services.AddSingleton<AnalysisSignal>();
         services.AddSingleton<IncidentAnalyst>();
+        services.AddSingleton<DiscussionService>();
         services.AddHostedService<AnalysisWorker>();
         return services;
     }
@@ -81,6 +85,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddSingleton<SnapshotFileStore>();
         services.AddSingleton<RetentionService>();
         services.AddSingleton<HealthQueries>();
+        services.AddSingleton<DashboardQueries>();
         services.AddMachaAudit();
         return services;
     }

@@ -1,4 +1,5 @@
 using Macha.Core.Actions;
+using Macha.Core.Events;
 using Macha.Core.Incidents;
 using Macha.Core.Storage;
 using Macha.Core.Storage.Audit;
@@ -83,6 +84,7 @@ internal sealed partial class AnalysisWorker : BackgroundService
     private readonly IOptionsMonitor<AnalysisOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AnalysisWorker> _logger;
+    private readonly MachaEvents? _events;
 
     public AnalysisWorker(
         DatabaseInitializer database,
@@ -93,7 +95,8 @@ internal sealed partial class AnalysisWorker : BackgroundService
         IAuditLog audit,
         IOptionsMonitor<AnalysisOptions> options,
         TimeProvider timeProvider,
-        ILogger<AnalysisWorker> logger)
+        ILogger<AnalysisWorker> logger,
+        MachaEvents? events = null)
     {
         _database = database;
         _analyst = analyst;
@@ -104,6 +107,7 @@ internal sealed partial class AnalysisWorker : BackgroundService
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _events = events;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -163,7 +167,8 @@ internal sealed partial class AnalysisWorker : BackgroundService
                 return;
             }
 
-            await _analyst.AnalyzeAsync(next.Value, cancellationToken);
+            var analysis = await _analyst.AnalyzeAsync(next.Value, cancellationToken);
+            _events?.Publish(new AnalysisChanged(analysis.Id, analysis.IncidentId, analysis.State, _timeProvider.GetUtcNow()));
         }
     }
 

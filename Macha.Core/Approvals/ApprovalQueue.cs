@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Macha.Core.Events;
 using Macha.Core.Notifications;
 using Macha.Core.Storage;
 using Microsoft.Data.Sqlite;
@@ -32,20 +33,24 @@ internal sealed partial class ApprovalQueue
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ApprovalQueue> _logger;
     private readonly INotificationSink? _notifications;
+    private readonly MachaEvents? _events;
 
     /// <param name="notifications">Told about each newly queued approval; null sends no notifications.</param>
+    /// <param name="events">Where new approvals and state changes are published for live views; null publishes nothing.</param>
     public ApprovalQueue(
         IDbContextFactory<MachaDbContext> databases,
         IOptionsMonitor<ApprovalOptions> options,
         TimeProvider timeProvider,
         ILogger<ApprovalQueue> logger,
-        INotificationSink? notifications = null)
+        INotificationSink? notifications = null,
+        MachaEvents? events = null)
     {
         _databases = databases;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
         _notifications = notifications;
+        _events = events;
     }
 
     /// <summary>
@@ -118,6 +123,7 @@ internal sealed partial class ApprovalQueue
 
         LogApprovalQueued(approval.Id, approval.HostName, approval.ActionKind, approval.Risk);
         _notifications?.Publish(new ApprovalWaiting(approval.Id, approval.HostName, approval.ActionKind, approval.Risk, request.Argv, approval.Reason));
+        _events?.Publish(new ApprovalChanged(approval.Id, ApprovalState.Pending, now));
         return new ApprovalEnqueueResult(approval, IsDuplicate: false);
     }
 
@@ -204,6 +210,7 @@ internal sealed partial class ApprovalQueue
             && await TryExpireAsync(db, id, expiresBefore, now, cancellationToken))
         {
             LogApprovalExpired(id);
+            _events?.Publish(new ApprovalChanged(id, ApprovalState.Expired, now));
         }
 
         return await ConflictAsync(db, id, ApprovalState.Approved, actor, cancellationToken);
@@ -281,6 +288,7 @@ internal sealed partial class ApprovalQueue
             if (await TryExpireAsync(db, id, expiresBefore, now, cancellationToken))
             {
                 LogApprovalExpired(id);
+                _events?.Publish(new ApprovalChanged(id, ApprovalState.Expired, now));
                 expired++;
             }
         }
@@ -312,6 +320,7 @@ internal sealed partial class ApprovalQueue
         if (started)
         {
             LogExecutionStarted(id, actor);
+            _events?.Publish(new ApprovalChanged(id, ApprovalState.Running, now));
         }
         else
         {
@@ -412,6 +421,7 @@ internal sealed partial class ApprovalQueue
     {
         var approval = await db.Approvals.AsNoTracking().SingleAsync(a => a.Id == id, cancellationToken);
         LogApprovalChanged(id, from, approval.State, actor);
+        _events?.Publish(new ApprovalChanged(id, approval.State, approval.ChangedAt));
         return new ApprovalChangeResult(ApprovalChangeStatus.Changed, approval);
     }
 

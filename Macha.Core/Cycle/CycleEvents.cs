@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using Macha.Core.Events;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
@@ -27,55 +27,5 @@ public sealed record HostFinished(Guid RunId, DateTimeOffset At, string HostName
 public sealed record CycleFinished(Guid RunId, DateTimeOffset At, CycleState State, int FindingCount, double DurationMs)
     : CycleEvent(RunId, At);
 
-/// <summary>
-/// In-process broadcast of cycle events. Each subscriber gets its own bounded channel, so a slow
-/// dashboard circuit drops its oldest events instead of slowing the cycle.
-/// </summary>
-public sealed class CycleEvents
-{
-    private const int SubscriberCapacity = 256;
-
-    private readonly Lock _gate = new();
-    private readonly List<Channel<CycleEvent>> _subscribers = [];
-
-    /// <summary>Reads events until the token is cancelled; the subscription ends with the enumeration.</summary>
-    public async IAsyncEnumerable<CycleEvent> SubscribeAsync(
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var channel = Channel.CreateBounded<CycleEvent>(new BoundedChannelOptions(SubscriberCapacity)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-        });
-        lock (_gate)
-        {
-            _subscribers.Add(channel);
-        }
-
-        try
-        {
-            await foreach (var cycleEvent in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return cycleEvent;
-            }
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _subscribers.Remove(channel);
-            }
-        }
-    }
-
-    public void Publish(CycleEvent cycleEvent)
-    {
-        lock (_gate)
-        {
-            foreach (var subscriber in _subscribers)
-            {
-                subscriber.Writer.TryWrite(cycleEvent);
-            }
-        }
-    }
-}
+/// <summary>In-process broadcast of cycle events, for the Overview's progress and for pages that show incidents.</summary>
+public sealed class CycleEvents : EventBroadcast<CycleEvent>;

@@ -303,6 +303,7 @@ internal sealed partial class HealthCycle : IDisposable
             Json = SnapshotJson.Serialize(snapshot),
         };
         db.Snapshots.Add(snapshotRecord);
+        db.HostMetrics.Add(HostMetricRecord.From(snapshot));
         await db.SaveChangesAsync(cancellationToken);
 
         foreach (var finding in findings)

@@ -1,6 +1,7 @@
 using Macha.Core.Actions.Autonomy;
 using Macha.Core.Analysis;
 using Macha.Core.Approvals;
+using Macha.Core.Discussions;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +29,10 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
 
     public DbSet<HostRecord> Hosts => Set<HostRecord>();
 
+    public DbSet<DiscussionMessage> DiscussionMessages => Set<DiscussionMessage>();
+
+    public DbSet<HostMetricRecord> HostMetrics => Set<HostMetricRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -43,6 +48,8 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
         configurationBuilder.Properties<ApprovalState>().HaveConversion<string>();
         configurationBuilder.Properties<HostSource>().HaveConversion<string>();
         configurationBuilder.Properties<HostStatus>().HaveConversion<string>();
+        configurationBuilder.Properties<DiscussionSubject>().HaveConversion<string>();
+        configurationBuilder.Properties<DiscussionRole>().HaveConversion<string>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -120,6 +127,18 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
             // The row exists from the migration on, so pausing and resuming are conditional UPDATEs
             // of one row and never race to insert it.
             setting.HasData(new AutonomySettingRecord { Id = AutonomySettingRecord.SingletonId, Paused = false });
+        });
+
+        modelBuilder.Entity<DiscussionMessage>(message =>
+        {
+            message.ToTable("DiscussionMessages");
+            message.HasIndex(m => new { m.Subject, m.SubjectId, m.Id });
+        });
+
+        modelBuilder.Entity<HostMetricRecord>(metric =>
+        {
+            metric.ToTable("HostMetrics");
+            metric.HasIndex(m => new { m.HostName, m.TakenAt });
         });
     }
 

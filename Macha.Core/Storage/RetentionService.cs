@@ -37,6 +37,7 @@ internal sealed partial class RetentionService
             await using var db = await _databases.CreateDbContextAsync(cancellationToken);
             var findings = await db.Findings.Where(f => f.DetectedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
             var snapshots = await db.Snapshots.Where(s => s.TakenAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+            await db.HostMetrics.Where(m => m.TakenAt < cutoff).ExecuteDeleteAsync(cancellationToken);
             var runs = await db.CycleRuns.Where(r => r.RequestedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
 
             // Open incidents stay however old they are; only resolved ones age out.

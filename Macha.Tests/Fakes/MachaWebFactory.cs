@@ -1,5 +1,9 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Macha.Tests.Fakes;
 
@@ -11,11 +15,40 @@ namespace Macha.Tests.Fakes;
 public sealed class MachaWebFactory : WebApplicationFactory<Program>
 {
     private readonly TestDataDirectory _data = new();
+    private readonly List<Action<IServiceCollection>> _serviceChanges = [];
 
     public string DataDirectory => _data.Path;
 
     /// <summary>Extra settings, such as Macha:Knowledge:ChromaUrl; set them before the first request.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>Sets a configuration key, such as <c>Macha:Analysis:Enabled</c>; call before the first request.</summary>
+    public MachaWebFactory WithSetting(string key, string? value)
+    {
+        Settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Changes the app's services after Macha registered its own; call before the first request.</summary>
+    public MachaWebFactory WithServices(Action<IServiceCollection> change)
+    {
+        _serviceChanges.Add(change);
+        return this;
+    }
+
+    /// <summary>
+    /// Serves the app with Kestrel on 127.0.0.1 and a free port, for a real browser, and returns its
+    /// base address.
+    /// </summary>
+    public Uri StartOnLoopback()
+    {
+        // The configured endpoint wins over UseKestrel's port, so it keeps the server on loopback only.
+        WithSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.Single(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -26,6 +59,14 @@ public sealed class MachaWebFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services =>
+        {
+            foreach (var change in _serviceChanges)
+            {
+                change(services);
+            }
+        });
     }
 
     protected override void Dispose(bool disposing)

@@ -28,6 +28,7 @@ internal static class ApiEndpoints
         api.MapDependencyEndpoints();
         api.MapNotificationEndpoints();
         api.MapKnowledgeEndpoints();
+        api.MapDiscussionEndpoints();
         return endpoints;
     }
 }

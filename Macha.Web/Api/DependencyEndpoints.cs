@@ -8,6 +8,7 @@ internal static class DependencyEndpoints
     public static RouteGroupBuilder MapDependencyEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/dependencies", ListAsync)
+            .WithTags("Dependencies")
             .WithName("ListDependencies")
             .WithSummary("Returns the status of Ollama, ChromaDB, Gotify and the hosts: ok, degraded, down or not-configured.");
         return api;

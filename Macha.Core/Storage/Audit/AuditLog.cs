@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Macha.Core.Configuration;
+using Macha.Core.Events;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,9 +20,10 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
     private readonly SecretRedactor _redactor;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AuditLog> _logger;
+    private readonly MachaEvents? _events;
 
     // The data directory is read once: moving it while running would split a chain across two files.
-    public AuditLog(IOptions<MachaOptions> options, SecretRedactor redactor, TimeProvider timeProvider, ILogger<AuditLog> logger)
+    public AuditLog(IOptions<MachaOptions> options, SecretRedactor redactor, TimeProvider timeProvider, ILogger<AuditLog> logger, MachaEvents? events = null)
     {
         var directory = options.Value.ResolveDataDirectory();
         _decisions = new AuditFileWriter(AuditFile.Decisions, Path.Combine(directory, DecisionsFileName));
@@ -29,6 +31,7 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
         _redactor = redactor;
         _timeProvider = timeProvider;
         _logger = logger;
+        _events = events;
     }
 
     public string GetPath(AuditFile file) => WriterFor(file).Path;
@@ -46,9 +49,10 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
         };
         var data = auditEvent.Data is null ? new JsonObject() : _redactor.RedactObject(auditEvent.Data);
         var writer = WriterFor(file);
+        AuditEntry entry;
         try
         {
-            return await writer.AppendAsync(
+            entry = await writer.AppendAsync(
                 redacted,
                 data,
                 _timeProvider.GetUtcNow(),
@@ -60,6 +64,9 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
             LogWriteFailed(ex.InnerException ?? ex, writer.Path, auditEvent.Type);
             throw;
         }
+
+        _events?.Publish(new AuditAppended(file, entry.Seq, entry.At));
+        return entry;
     }
 
     public void Dispose()

@@ -242,6 +242,45 @@ namespace Macha.Core.Storage.Migrations
                     b.ToTable("ApprovalTransitions", (string)null);
                 });
 
+            modelBuilder.Entity("Macha.Core.Discussions.DiscussionMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToolCallsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Subject", "SubjectId", "Id");
+
+                    b.ToTable("DiscussionMessages", (string)null);
+                });
+
             modelBuilder.Entity("Macha.Core.Hosts.HostRecord", b =>
                 {
                     b.Property<string>("Name")
@@ -499,6 +538,50 @@ namespace Macha.Core.Storage.Migrations
                     b.HasIndex("HostName", "DetectedAt");
 
                     b.ToTable("Findings", (string)null);
+                });
+
+            modelBuilder.Entity("Macha.Core.Storage.HostMetricRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("CpuPercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("DiskMaxMountPoint")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("DiskMaxPercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("HostName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Load1")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Load15")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Load5")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("MemoryPercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("SwapPercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("TakenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HostName", "TakenAt");
+
+                    b.ToTable("HostMetrics", (string)null);
                 });
 
             modelBuilder.Entity("Macha.Core.Storage.SnapshotRecord", b =>
