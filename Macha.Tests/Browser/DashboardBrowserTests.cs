@@ -58,14 +58,14 @@ public sealed class DashboardBrowserTests : IClassFixture<BrowserFixture>, IAsyn
         var page = await OpenAsync($"/approvals/{id}", Phone);
         var card = page.Locator($"[data-test=approval-{id}]").First;
 
-        await card.Locator("[data-test=comment] input").FillAsync("nginx is down, go ahead");
+        await card.GetByLabel("Comment (optional)").FillAsync("nginx is down, go ahead");
         await card.Locator("[data-test=approve]").ClickAsync();
 
         await Assertions.Expect(card.Locator("[data-test=approval-state]")).ToHaveTextAsync("Succeeded");
         var stored = await _factory.Services.GetRequiredService<ApprovalQueue>().GetAsync(id);
         Assert.Equal(ApprovalState.Succeeded, stored?.State);
         Assert.Equal("local", stored?.DecidedBy);
-        Assert.Equal([RestartLine, IsActiveLine], _replay.CommandsRun);
+        Assert.Equal([RestartLine, IsActiveLine], ActionCommandsRun());
         var transitions = await _factory.Services.GetRequiredService<ApprovalQueue>().GetTransitionsAsync(id);
         Assert.Equal("nginx is down, go ahead", transitions.Single(t => t.To == ApprovalState.Approved).Comment);
         Assert.Equal(Phone.Width, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
@@ -108,7 +108,7 @@ public sealed class DashboardBrowserTests : IClassFixture<BrowserFixture>, IAsyn
         await Assertions.Expect(page.Locator("[data-test=past]")).ToContainTextAsync("Rejected");
         var stored = await _factory.Services.GetRequiredService<ApprovalQueue>().GetAsync(id);
         Assert.Equal(ApprovalState.Rejected, stored?.State);
-        Assert.Empty(_replay.CommandsRun);
+        Assert.Empty(ActionCommandsRun());
     }
 
     [Fact]
@@ -147,6 +147,10 @@ public sealed class DashboardBrowserTests : IClassFixture<BrowserFixture>, IAsyn
             }
         }
     }
+
+    /// <summary>The commands run on the replayed host for nginx, leaving out the start-up cycle's collectors.</summary>
+    private List<string> ActionCommandsRun() =>
+        _replay.CommandsRun.Where(c => c.Contains("nginx.service", StringComparison.Ordinal)).ToList();
 
     private async Task<IPage> OpenAsync(string path, ViewportSize viewport)
     {

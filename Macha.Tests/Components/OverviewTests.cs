@@ -2,6 +2,7 @@ using Bunit;
 using Macha.Core.Actions.Autonomy;
 using Macha.Core.Analysis;
 using Macha.Core.Cycle;
+using Macha.Core.Dependencies;
 using Macha.Core.Monitoring;
 using Macha.Core.Notifications;
 using Macha.Core.Storage;
@@ -12,6 +13,7 @@ using Macha.Web.Jobs;
 using Macha.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -32,6 +34,10 @@ public sealed class OverviewTests : MachaBunitContext
         Services.AddSingleton<TimeProvider>(_time);
         Services.AddSingleton(_harness.Get<IModelRequestQueue>());
         Services.AddSingleton(_harness.Get<IOptionsMonitor<AnalysisOptions>>());
+
+        // The status panel at the top reads approvals, live events and dependency statuses.
+        Services.AddSingleton(new DependencyStatusService([], _time, NullLogger<DependencyStatusService>.Instance));
+        Services.AddFallbackServiceProvider(_harness.Provider);
         Services.AddSingleton(_harness.Get<AutonomySwitch>());
         Services.AddSingleton(_harness.Get<AutonomyEvents>());
         Services.AddSingleton(_harness.Get<INotificationStatusProvider>());

@@ -76,7 +76,7 @@ internal static class EffectiveConfiguration
             .Where(t => t.Field is { IsLiteral: true } && t.Field.FieldType == typeof(string));
         foreach (var (type, field) in optionTypes)
         {
-            // Only options the app registered; an options class nobody binds has no effective value.
+            // Only options the app registered, because an options class that is never bound has no effective value.
             var monitorType = typeof(IOptionsMonitor<>).MakeGenericType(type);
             if (services.GetService(monitorType) is not { } monitor)
             {

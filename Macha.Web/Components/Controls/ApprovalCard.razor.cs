@@ -45,7 +45,7 @@ public sealed partial class ApprovalCard
     [Parameter]
     public IReadOnlyList<ApprovalTransition> Transitions { get; set; } = [];
 
-    /// <summary>High-risk actions take a second click, on a confirmation that says what is at stake.</summary>
+    /// <summary>High-risk actions take a second click, on a confirmation that states what is at stake.</summary>
     internal static bool NeedsConfirmation(string risk) =>
         string.Equals(risk, "High", StringComparison.OrdinalIgnoreCase);
 

@@ -76,10 +76,8 @@ public sealed partial class MetricChart
 
     private double Y(double value) => Height - (Height * value / _max);
 
-    private string AxisLabel(DateTimeOffset time) =>
-        (To - From).TotalDays > 1.5
-            ? time.UtcDateTime.ToString("MMM d HH:mm", CultureInfo.InvariantCulture)
-            : time.UtcDateTime.ToString("HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    private static string AxisLabel(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("MMM d HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     private static string Number(double value) => value.ToString(value >= 10 ? "0" : "0.##", CultureInfo.InvariantCulture);
 

@@ -31,7 +31,7 @@ public sealed partial class StatusPanel
         await LoadApprovalsAsync();
         await LoadHostsAsync();
 
-        // Last, because a dependency can take seconds to answer; the rest shows meanwhile.
+        // Last, because a dependency check can take seconds, and the rest of the panel renders meanwhile.
         StateHasChanged();
         await LoadDependenciesAsync();
     }
