@@ -52,3 +52,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright?.Dispose();
     }
 }
+
+/// <summary>
+/// Browser tests run alone, after the parallel ones: a browser and a whole app per test take much
+/// memory and CPU, which would disturb tests that measure the process's heap or wait on timers.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserCollection
+{
+    public const string Name = "Browser";
+}

@@ -14,6 +14,7 @@ namespace Macha.Tests.Browser;
 /// The dashboard in Debian's chromium against the whole app served by Kestrel on 127.0.0.1. Actions
 /// run on a replayed host, "web-1", beside the machine the tests run on, so approving changes nothing here.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class DashboardBrowserTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private const string ReplayHost = "web-1";
