@@ -1,5 +1,6 @@
 using Bunit;
 using Macha.Core.Knowledge;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using KnowledgePage = Macha.Web.Components.Pages.Knowledge;
@@ -42,6 +43,35 @@ public sealed class KnowledgePageTests : MachaBunitContext
         Assert.Equal(["note-1"], _knowledge.Deleted);
         Assert.Empty(page.FindAll("[data-test=hit-note-1]"));
         Assert.Contains("Deleted note note-1", page.Find("[data-test=message]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Delete_ReadOnlyUser_KeepsTheNote()
+    {
+        Authorization.SetPolicies(MachaPolicies.Read);
+        _knowledge.Hits.Add(Hit("knowledge", "note-1", "Old note", 0.9));
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/knowledge?q=old");
+        var page = Render<KnowledgePage>();
+
+        page.Find("[data-test=delete-note-1]").Click();
+
+        Assert.Empty(_knowledge.Deleted);
+        Assert.Contains("operate scope", page.Find("[data-test=search-error]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Add_ReadOnlyUser_AddsNothingAndKeepsTheForm()
+    {
+        Authorization.SetPolicies(MachaPolicies.Read);
+        var page = Render<KnowledgePage>();
+
+        page.Find("[data-test=add-title]").Change("Backups");
+        page.Find("[data-test=add-text]").Change("restic runs nightly");
+        page.Find("[data-test=add-form]").Submit();
+
+        Assert.Empty(_knowledge.Added);
+        Assert.Contains("operate scope", page.Find("[data-test=add-error]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Backups", page.Find("[data-test=add-title]").GetAttribute("value"));
     }
 
     [Fact]

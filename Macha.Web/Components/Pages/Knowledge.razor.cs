@@ -1,4 +1,5 @@
 using Macha.Core.Knowledge;
+using Macha.Web.Security;
 using Microsoft.AspNetCore.Components;
 
 namespace Macha.Web.Components.Pages;
@@ -23,6 +24,9 @@ public sealed partial class Knowledge
 
     [Inject]
     private IKnowledgeBase KnowledgeBase { get; set; } = default!;
+
+    [Inject]
+    private OperatorAccess Access { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -88,6 +92,14 @@ public sealed partial class Knowledge
             return;
         }
 
+        // Adding changes what every later analysis reads, so it needs the operate policy, as the API does.
+        var access = await Access.CheckAsync();
+        if (!access.IsAllowed)
+        {
+            _addError = $"The note was not added: {access.DenialReason}";
+            return;
+        }
+
         _adding = true;
         try
         {
@@ -109,6 +121,13 @@ public sealed partial class Knowledge
     private async Task DeleteAsync(string id)
     {
         _message = null;
+        var access = await Access.CheckAsync();
+        if (!access.IsAllowed)
+        {
+            _searchError = $"The note was not deleted: {access.DenialReason}";
+            return;
+        }
+
         try
         {
             var deleted = await KnowledgeBase.DeleteNoteAsync(id);
