@@ -63,7 +63,7 @@ public sealed class FakeGotifyServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
 
-        // The test output holds Macha.Web's appsettings.json, whose Kestrel endpoints would replace ours.
+        // The test output contains Macha.Web's appsettings.json, whose Kestrel endpoints would replace ours.
         builder.Configuration.Sources.Clear();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();

@@ -6,7 +6,7 @@ namespace Macha.Core.Knowledge.Chroma;
 /// <summary>What kind of failure a ChromaDB request ended in, so callers can react without parsing messages.</summary>
 public enum ChromaErrorKind
 {
-    /// <summary>The server could not be reached, timed out or answered a transient 429, 502, 503 or 504 after every retry.</summary>
+    /// <summary>The server could not be reached, timed out or returned a transient 429, 502, 503 or 504 after every retry.</summary>
     Unavailable,
 
     /// <summary>The collection, tenant or database does not exist (404, NotFoundError).</summary>
@@ -23,7 +23,7 @@ public enum ChromaErrorKind
 
     /// <summary>
     /// Macha's settings do not match the server: the v1 API is gone (410), or a 500 "already exists"
-    /// for a new name, which Chroma answers when the tenant or database in the address is wrong.
+    /// for a new name, which Chroma returns when the tenant or database in the address is wrong.
     /// Retrying cannot help.
     /// </summary>
     Configuration,
@@ -32,7 +32,7 @@ public enum ChromaErrorKind
     ServerError,
 }
 
-/// <summary>A ChromaDB request failed; the message says what failed and what to do.</summary>
+/// <summary>A ChromaDB request failed. The message names what failed and what to do next.</summary>
 public sealed class ChromaException : Exception
 {
     public ChromaException(ChromaErrorKind kind, string message, HttpStatusCode? statusCode = null, string? errorType = null, Exception? innerException = null)
@@ -52,7 +52,7 @@ public sealed class ChromaException : Exception
     public string? ErrorType { get; }
 
     /// <summary>
-    /// Maps a non-success response to an exception. Chroma 1.0 answers <c>{"error": TYPE, "message": TEXT}</c>;
+    /// Maps a non-success response to an exception. Chroma 1.0 returns <c>{"error": TYPE, "message": TEXT}</c>;
     /// older servers sent plain text such as <c>UniqueConstraintError('Collection … already exists')</c>,
     /// so the text is searched as well as the status.
     /// </summary>
