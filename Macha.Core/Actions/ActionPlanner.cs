@@ -137,7 +137,7 @@ internal sealed partial class ActionPlanner
                 && _inventory.GetHosts().FirstOrDefault(h => h.HostName == incident.HostName) is { } shell:
                 var execution = await _executor.ExecuteAsync(executable, shell, Actor, StillUnpausedAsync, cancellationToken);
                 _notifications?.Publish(new ActionFinished(
-                    request.HostName, request.Kind, request.ChangedUnit, execution.Succeeded, execution.Reason, request.DedupKey));
+                    request.HostName, request.Kind, request.ChangedUnit, execution.Succeeded, execution.Reason, request.DedupKey, RolledBack: execution.UndoAttempted));
                 await (_outcomeListeners?.NotifyAsync(executable, execution, diagnosis) ?? Task.CompletedTask);
                 return new PlannedAction(request.Kind, verdict.Outcome, verdict.Reason, request, Execution: execution);
 

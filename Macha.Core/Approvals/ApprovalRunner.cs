@@ -4,6 +4,7 @@ using Macha.Core.Actions;
 using Macha.Core.Actions.Execution;
 using Macha.Core.Analysis.Decisions;
 using Macha.Core.Hosts;
+using Macha.Core.Notifications;
 using Microsoft.Extensions.Logging;
 
 namespace Macha.Core.Approvals;
@@ -47,6 +48,7 @@ internal sealed partial class ApprovalRunner
     private readonly IHostInventory _inventory;
     private readonly ILogger<ApprovalRunner> _logger;
     private readonly ActionOutcomeListeners? _outcomeListeners;
+    private readonly INotificationSink? _notifications;
 
     public ApprovalRunner(
         ApprovalQueue queue,
@@ -54,7 +56,8 @@ internal sealed partial class ApprovalRunner
         ActionExecutor executor,
         IHostInventory inventory,
         ILogger<ApprovalRunner> logger,
-        ActionOutcomeListeners? outcomeListeners = null)
+        ActionOutcomeListeners? outcomeListeners = null,
+        INotificationSink? notifications = null)
     {
         _queue = queue;
         _policy = policy;
@@ -62,6 +65,7 @@ internal sealed partial class ApprovalRunner
         _inventory = inventory;
         _logger = logger;
         _outcomeListeners = outcomeListeners;
+        _notifications = notifications;
     }
 
     /// <summary>
@@ -97,6 +101,19 @@ internal sealed partial class ApprovalRunner
         var (succeeded, outcomeText, execution) = await RunStartedAsync(record, actor);
         var completed = await _queue.CompleteAsync(id, succeeded, outcomeText, CancellationToken.None);
         LogApprovalRan(id, record.ActionKind, record.HostName, succeeded ? ApprovalState.Succeeded : ApprovalState.Failed);
+
+        // The person who approved may have left the page, so the outcome also goes out as a notice.
+        // That includes a rejected proposal, where nothing ran.
+        _notifications?.Publish(new ActionFinished(
+            record.HostName,
+            record.ActionKind,
+            BuildRequest(record).Request?.ChangedUnit,
+            succeeded,
+            outcomeText,
+            record.DedupKey,
+            RolledBack: execution?.UndoAttempted ?? false,
+            ApprovalId: id,
+            ApprovedBy: actor));
         return new ApprovalRunResult(ApprovalRunStatus.Ran, completed.Approval, execution);
     }
 

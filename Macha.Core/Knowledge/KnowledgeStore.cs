@@ -29,8 +29,6 @@ public sealed partial class KnowledgeStore
     /// <summary>Longest text of a record, in characters; embedding models read a few thousand tokens at most.</summary>
     public const int MaxTextLength = 16_000;
 
-    private static readonly TimeSpan SegmentRetryDelay = TimeSpan.FromMilliseconds(500);
-
     private readonly ChromaClientProvider _clients;
     private readonly KnowledgeCollections _collections;
     private readonly KnowledgeEmbedder _embedder;
@@ -156,8 +154,9 @@ public sealed partial class KnowledgeStore
     /// <summary>
     /// Queries one collection, skipping an empty one. Chroma 1.0.0 in single-node mode sometimes
     /// answers a query with a 500 "Error creating hnsw segment reader: Nothing found on disk" while it
-    /// indexes new records (upstream issue chroma-core/chroma#4212). The query is tried once more after
-    /// a short pause, and if that fails too, the collection counts as having no hits this time.
+    /// indexes new records (upstream issue chroma-core/chroma#4212). The query is retried within the
+    /// bounds of <see cref="ChromaIndexRetry"/>, and if every attempt fails, the collection counts as
+    /// having no hits this time, so an analysis goes on without it.
     /// </summary>
     private async Task<ChromaQueryResult> QueryAsync(ChromaClient client, ChromaCollection target, float[] embedding, int limit, JsonObject? where, CancellationToken cancellationToken)
     {
@@ -173,15 +172,17 @@ public sealed partial class KnowledgeStore
             {
                 return await client.QueryAsync(target, embedding, limit, where, cancellationToken);
             }
-            catch (ChromaException ex) when (ex.Kind == ChromaErrorKind.ServerError && ex.Message.Contains("segment reader", StringComparison.Ordinal))
+            catch (ChromaException ex) when (ChromaIndexRetry.IsIndexNotReady(ex))
             {
-                if (attempt >= 2)
+                if (attempt >= ChromaIndexRetry.MaxAttempts)
                 {
-                    LogSegmentNotReady(target.Name, ex.Message);
+                    LogSegmentNotReady(target.Name, attempt, ex.Message);
                     return empty;
                 }
 
-                await Task.Delay(SegmentRetryDelay, _timeProvider, cancellationToken);
+                var delay = ChromaIndexRetry.DelayAfter(attempt);
+                LogSegmentRetry(target.Name, attempt, (long)delay.TotalMilliseconds);
+                await Task.Delay(delay, _timeProvider, cancellationToken);
             }
         }
     }
@@ -393,8 +394,11 @@ public sealed partial class KnowledgeStore
         return values;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "ChromaDB could not read the index of collection {CollectionName} yet, so it is searched as empty this time: {Reason}")]
-    private partial void LogSegmentNotReady(string collectionName, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ChromaDB could not read the index of collection {CollectionName} after {AttemptCount} attempts, so it is searched as empty this time: {Reason}")]
+    private partial void LogSegmentNotReady(string collectionName, int attemptCount, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "ChromaDB is still indexing collection {CollectionName} (attempt {Attempt}); querying again in {DelayMs} ms")]
+    private partial void LogSegmentRetry(string collectionName, int attempt, long delayMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Knowledge base: {Operation} failed: {Reason}")]
     private partial void LogOperationFailed(string operation, string reason);

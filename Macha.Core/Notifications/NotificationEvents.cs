@@ -18,17 +18,23 @@ public sealed record ApprovalWaiting(
     IReadOnlyList<string> Command,
     string Reason) : NotificationEvent;
 
-/// <summary>An action that Macha ran by itself has finished.</summary>
+/// <summary>An action has finished, either one Macha ran by itself or one a person approved.</summary>
 /// <param name="Target">What the action changed, such as a unit name; null when it has no single target.</param>
 /// <param name="DedupKey">The action request's dedup key: the same host, kind and arguments give the same key.</param>
 /// <param name="Outcome">What happened, in a sentence; may quote command output, so it is escaped before it is sent.</param>
+/// <param name="RolledBack">Whether the action failed and an undo, such as a NixOS rollback, ran afterwards.</param>
+/// <param name="ApprovalId">The approval a person granted for it; null for an automatic action.</param>
+/// <param name="ApprovedBy">Who approved it: a user name, or the API token's actor name; null for an automatic action.</param>
 public sealed record ActionFinished(
     string HostName,
     string ActionKind,
     string? Target,
     bool Succeeded,
     string Outcome,
-    string DedupKey) : NotificationEvent;
+    string DedupKey,
+    bool RolledBack = false,
+    Guid? ApprovalId = null,
+    string? ApprovedBy = null) : NotificationEvent;
 
 /// <summary>What a dependency is, for the wording and priority of its notifications.</summary>
 public enum DependencyKind

@@ -93,19 +93,36 @@ internal sealed class NotificationFormatter
             link);
     }
 
+    /// <summary>
+    /// Returns the notice of an action's outcome. An approved action links to its approval page and
+    /// names who approved it; an automatic one links to the dashboard. A failure is critical.
+    /// </summary>
     public Notification ForAction(ActionFinished action)
     {
         ArgumentNullException.ThrowIfNull(action);
 
         var subject = action.Target is null ? action.ActionKind : $"{action.ActionKind} {action.Target}";
-        var outcome = action.Succeeded ? "succeeded" : "failed";
-        var link = _options.CurrentValue.DashboardLink();
+        var outcome = (action.Succeeded, action.RolledBack) switch
+        {
+            (true, _) => "succeeded",
+            (false, true) => "rolled back",
+            _ => "failed",
+        };
+        var options = _options.CurrentValue;
+        var (origin, link, dedupKey) = action.ApprovalId is { } approvalId
+            ? ($"Approved action {outcome}", options.ApprovalLink(approvalId), $"approval-outcome:{approvalId:D}")
+            : ($"Automatic action {outcome}", options.DashboardLink(), $"action-{outcome}:{action.DedupKey}");
+        var approvedBy = action.ApprovedBy is null ? null : $"Approved by {Escape(action.ApprovedBy)}.";
         return new Notification(
             NotificationKind.ActionOutcome,
             Title($"Action {outcome} on {action.HostName}: {subject}"),
-            Body($"**Automatic action {outcome}** on {Escape(action.HostName)}: {Escape(subject)}", Escape(action.Outcome), LinkLine(link, "Open the dashboard")),
+            Body(
+                $"**{origin}** on {Escape(action.HostName)}: {Escape(subject)}",
+                Escape(action.Outcome),
+                approvedBy,
+                LinkLine(link, action.ApprovalId is null ? "Open the dashboard" : "Open the approval")),
             action.Succeeded ? NotificationPriority.ActionSucceeded : NotificationPriority.ActionFailed,
-            $"action-{outcome}:{action.DedupKey}",
+            dedupKey,
             link);
     }
 

@@ -15,17 +15,21 @@ public sealed class ChromaServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
-    private readonly Process _process;
     private readonly StringBuilder _output;
     private readonly string _dataDirectory;
+    private readonly string _launcherDirectory;
+    private readonly int _port;
+    private Process _process;
     private bool _stopped;
 
-    private ChromaServer(Process process, StringBuilder output, string dataDirectory, Uri uri)
+    private ChromaServer(Process process, StringBuilder output, string launcherDirectory, string dataDirectory, int port)
     {
         _process = process;
         _output = output;
+        _launcherDirectory = launcherDirectory;
         _dataDirectory = dataDirectory;
-        Uri = uri;
+        _port = port;
+        Uri = new Uri($"http://127.0.0.1:{port}/");
     }
 
     /// <summary>Base address, such as http://127.0.0.1:41234/.</summary>
@@ -41,26 +45,8 @@ public sealed class ChromaServer : IAsyncDisposable
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"macha-chroma-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDirectory);
         var port = FreePort();
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = launcherDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("launcher.js");
-        start.ArgumentList.Add(dataDirectory);
-        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
         var output = new StringBuilder();
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var server = new ChromaServer(process, output, dataDirectory, new Uri($"http://127.0.0.1:{port}/"));
+        var server = new ChromaServer(Launch(launcherDirectory, dataDirectory, port, output), output, launcherDirectory, dataDirectory, port);
         try
         {
             await server.WaitUntilReadyAsync();
@@ -72,6 +58,23 @@ public sealed class ChromaServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// Starts the server again after <see cref="StopAsync"/>, on the same port and data directory, so
+    /// clients configured with <see cref="Uri"/> reach it again and find their records.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        if (!_stopped)
+        {
+            throw new InvalidOperationException("The Chroma server is still running; stop it first.");
+        }
+
+        _process.Dispose();
+        _process = Launch(_launcherDirectory, _dataDirectory, _port, _output);
+        _stopped = false;
+        await WaitUntilReadyAsync();
     }
 
     /// <summary>Stops the server with SIGTERM to its process id, then SIGKILL if it has not exited within ten seconds.</summary>
@@ -115,6 +118,28 @@ public sealed class ChromaServer : IAsyncDisposable
         {
             // A file still held open; the temporary directory is cleaned up by the system later.
         }
+    }
+
+    private static Process Launch(string launcherDirectory, string dataDirectory, int port, StringBuilder output)
+    {
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = launcherDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("launcher.js");
+        start.ArgumentList.Add(dataDirectory);
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     private async Task WaitUntilReadyAsync()

@@ -52,7 +52,8 @@ internal sealed class KnowledgeTestBed : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         bool analysisEnabled = false,
         IReadOnlyList<Macha.Core.Monitoring.ICollector>? collectors = null,
-        IReadOnlyList<Macha.Core.Hosts.IHostShell>? hosts = null)
+        IReadOnlyList<Macha.Core.Hosts.IHostShell>? hosts = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices = null)
     {
         var ownsOllama = ollama is null;
         ollama ??= await FakeOllamaServer.StartAsync();
@@ -77,7 +78,7 @@ internal sealed class KnowledgeTestBed : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var harness = await CycleHarness.StartAsync(collectors ?? [new WorkingCollector(), new ThrowingCollector()], hosts, configuration);
+        var harness = await CycleHarness.StartAsync(collectors ?? [new WorkingCollector(), new ThrowingCollector()], hosts, configuration, configureServices);
         return new KnowledgeTestBed(harness, ollama, ownsOllama, database);
     }
 

@@ -17,11 +17,17 @@ public sealed class ChromaClient
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly HttpClient _http;
+    private readonly Action<bool, string>? _reportReachability;
 
-    public ChromaClient(HttpClient http)
+    /// <param name="reportReachability">
+    /// Called after each request with whether the server was unreachable, and with the error or the
+    /// server's address. <see cref="ChromaClientProvider"/> turns it into dependency notifications.
+    /// </param>
+    public ChromaClient(HttpClient http, Action<bool, string>? reportReachability = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         _http = http;
+        _reportReachability = reportReachability;
     }
 
     /// <summary>Returns the server's version, such as "1.0.0". Chroma sends it as a bare JSON string.</summary>
@@ -266,15 +272,15 @@ public sealed class ChromaClient
         }
         catch (HttpRequestException ex)
         {
-            throw new ChromaException(ChromaErrorKind.Unavailable, $"ChromaDB {operation} failed: the server at {_http.BaseAddress} could not be reached ({ex.Message}).", innerException: ex);
+            throw Unreachable(new ChromaException(ChromaErrorKind.Unavailable, $"ChromaDB {operation} failed: the server at {_http.BaseAddress} could not be reached ({ex.Message}).", innerException: ex));
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new ChromaException(ChromaErrorKind.Unavailable, $"ChromaDB {operation} timed out at {_http.BaseAddress}; Macha:Knowledge:RequestTimeout sets the limit.", innerException: ex);
+            throw Unreachable(new ChromaException(ChromaErrorKind.Unavailable, $"ChromaDB {operation} timed out at {_http.BaseAddress}; Macha:Knowledge:RequestTimeout sets the limit.", innerException: ex));
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ChromaException(ChromaErrorKind.Unavailable, $"ChromaDB {operation} timed out at {_http.BaseAddress}.", innerException: ex);
+            throw Unreachable(new ChromaException(ChromaErrorKind.Unavailable, $"ChromaDB {operation} timed out at {_http.BaseAddress}.", innerException: ex));
         }
 
         using (response)
@@ -282,8 +288,17 @@ public sealed class ChromaClient
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw ChromaException.FromResponse(response.StatusCode, text, operation);
+                var failure = ChromaException.FromResponse(response.StatusCode, text, operation);
+                if (failure.Kind == ChromaErrorKind.Unavailable)
+                {
+                    throw Unreachable(failure);
+                }
+
+                ReportAnswered();
+                throw failure;
             }
+
+            ReportAnswered();
 
             try
             {
@@ -296,6 +311,16 @@ public sealed class ChromaClient
             }
         }
     }
+
+    private ChromaException Unreachable(ChromaException exception)
+    {
+        _reportReachability?.Invoke(true, exception.Message);
+        return exception;
+    }
+
+    // Any response except an overload status means the server is up, error responses included.
+    private void ReportAnswered() =>
+        _reportReachability?.Invoke(false, $"ChromaDB at {_http.BaseAddress} responds again.");
 
     private static string CollectionsPath(string tenant, string database) =>
         $"api/v2/tenants/{Escape(tenant)}/databases/{Escape(database)}/collections";
