@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Macha.Core.Analysis;
+using Macha.Core.Analysis.MapReduce;
 using Macha.Core.Analysis.ModelClient;
 using Macha.Core.Analysis.Tools;
 using Macha.Core.Events;
@@ -16,7 +17,8 @@ namespace Macha.Core.Discussions;
 /// <summary>
 /// Lets a person ask the model about an approval or an incident. Requests run at the Interactive
 /// priority of the model-request queue, may call the read-only analysis tools on the item's host,
-/// and each question is stored with its reply.
+/// and each question is stored with its reply. A tool output too large for the prompt is summarised
+/// by map-reduce with the person's question, as an analysis summarises it with the incident's.
 /// </summary>
 /// <remarks>
 /// A question is stored only together with its reply. When the model cannot answer, nothing is
@@ -30,11 +32,12 @@ internal sealed partial class DiscussionService
     /// <summary>Earlier messages of the conversation sent with a new question; older ones are left out.</summary>
     private const int MaxHistoryMessages = 20;
 
-    /// <summary>Longest tool output passed back to the model, in characters; longer output is cut with a marker.</summary>
-    private const int MaxToolOutputCharacters = 4000;
+    /// <summary>Longest tool output passed to the model unchanged, in characters, the same limit as <see cref="ToolOutputBudget"/>'s.</summary>
+    private const int MaxToolOutputCharacters = ToolOutputBudget.MaxCharacters;
 
     private readonly IChatClient _chat;
     private readonly IModelRequestQueue _queue;
+    private readonly OutputReducer _reducer;
     private readonly IReadOnlyDictionary<string, IAnalysisTool> _tools;
     private readonly IHostInventory _inventory;
     private readonly IDbContextFactory<MachaDbContext> _databases;
@@ -46,6 +49,7 @@ internal sealed partial class DiscussionService
     public DiscussionService(
         IChatClient chat,
         IModelRequestQueue queue,
+        OutputReducer reducer,
         IEnumerable<IAnalysisTool> tools,
         IHostInventory inventory,
         IDbContextFactory<MachaDbContext> databases,
@@ -56,6 +60,7 @@ internal sealed partial class DiscussionService
     {
         _chat = chat;
         _queue = queue;
+        _reducer = reducer;
         _tools = tools.ToDictionary(tool => tool.Name, StringComparer.Ordinal);
         _inventory = inventory;
         _databases = databases;
@@ -149,7 +154,7 @@ internal sealed partial class DiscussionService
         string answer;
         try
         {
-            answer = await ConverseAsync(messages, context, toolCalls, cancellationToken);
+            answer = await ConverseAsync(messages, context with { Question = question }, toolCalls, cancellationToken);
         }
         catch (ModelClientException ex)
         {
@@ -216,7 +221,7 @@ internal sealed partial class DiscussionService
             var results = new List<AIContent>();
             foreach (var call in calls)
             {
-                results.Add(await CallToolAsync(shell, call, toolCalls, cancellationToken));
+                results.Add(await CallToolAsync(shell, call, context, toolCalls, cancellationToken));
             }
 
             messages.Add(new ChatMessage(ChatRole.Tool, results));
@@ -234,7 +239,7 @@ internal sealed partial class DiscussionService
             cancellationToken: cancellationToken);
 
     private async Task<FunctionResultContent> CallToolAsync(
-        IHostShell shell, FunctionCallContent call, List<ToolCallRecord> toolCalls, CancellationToken cancellationToken)
+        IHostShell shell, FunctionCallContent call, SubjectContext context, List<ToolCallRecord> toolCalls, CancellationToken cancellationToken)
     {
         var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>());
         var started = Stopwatch.GetTimestamp();
@@ -244,11 +249,47 @@ internal sealed partial class DiscussionService
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         toolCalls.Add(new ToolCallRecord(call.Name, arguments.GetRawText(), output.Succeeded, output.OutputBytes, Math.Round(elapsedMs, 1), output.CachedOutputId));
 
-        // NOTE: unlike an analysis, a discussion does not summarise large outputs by map-reduce; it cuts them.
         var text = output.Text.Length > MaxToolOutputCharacters
             ? output.Text[..MaxToolOutputCharacters] + $"\n[... {output.Text.Length - MaxToolOutputCharacters} more characters cut ...]"
             : output.Text;
+        if (output.CachedOutputId is { } cachedId)
+        {
+            text = await ReduceAsync(cachedId, text, context, cancellationToken);
+        }
+
         return new FunctionResultContent(call.CallId, PromptBuilder.Quote(text));
+    }
+
+    /// <summary>
+    /// Summarises a tool output too large for the prompt by map-reduce, aimed at the person's question.
+    /// When the reduction fails, the model keeps the cut output and the id to read more by range.
+    /// </summary>
+    private async Task<string> ReduceAsync(string cachedId, string cutText, SubjectContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reduction = await _reducer.ReduceAsync(cachedId, ReductionQuestion(context), ModelRequestPriority.Interactive, cancellationToken);
+            LogOutputReduced(context.Description, cachedId, reduction.ChunkCount, reduction.ModelCalls);
+            return $"The full output (cached as {cachedId}) was too large, so here is a summary made from {reduction.ChunkCount} parts:\n{reduction.Text}";
+        }
+        catch (OutputReductionException ex)
+        {
+            LogReductionFailed(context.Description, cachedId, ex.Message);
+            return $"{cutText}\n[The full output is cached as {cachedId}; summarising it failed: {ex.Message}]";
+        }
+    }
+
+    /// <summary>
+    /// Builds the question the map-reduce notes answer, with the person's words last. The reducer
+    /// accepts at most a quarter of Macha:Analysis:ContextTokens for it, so the end is cut to an
+    /// eighth, leaving room for the sanitizer's changes.
+    /// </summary>
+    private string ReductionQuestion(SubjectContext context)
+    {
+        var question = $"What in this output helps answer a person's question about the {context.Description}? They asked: {context.Question.Trim()}";
+        var maxTokens = _options.CurrentValue.ContextTokens / 8;
+        var cut = TokenBudget.CutToTokens(question, maxTokens);
+        return cut.Length == question.Length ? question : TokenBudget.CutToTokens(question, maxTokens - 1) + "…";
     }
 
     private DiscussionReply Unavailable(DiscussionSubject subject, Guid subjectId, string reason)
@@ -303,6 +344,13 @@ internal sealed partial class DiscussionService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Discussion of {Subject} {SubjectId}: no reply: {Reason}")]
     private partial void LogModelUnavailable(DiscussionSubject subject, Guid subjectId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Discussion of {Item}: summarised cached output {CachedOutputId} from {ChunkCount} parts in {ModelCalls} model calls")]
+    private partial void LogOutputReduced(string item, string cachedOutputId, int chunkCount, int modelCalls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Discussion of {Item}: summarising cached output {CachedOutputId} failed, so the model gets the cut output: {Reason}")]
+    private partial void LogReductionFailed(string item, string cachedOutputId, string reason);
+
     /// <param name="Description">What the request is about, shown in the model-request queue.</param>
-    private sealed record SubjectContext(string HostName, string Description, string Prompt);
+    /// <param name="Question">The person's question now being answered; empty until one is asked.</param>
+    private sealed record SubjectContext(string HostName, string Description, string Prompt, string Question = "");
 }

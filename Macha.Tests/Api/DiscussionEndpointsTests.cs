@@ -97,6 +97,48 @@ public sealed class DiscussionEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_ToolOutputTooLarge_SummarisesItByMapReduce()
+    {
+        var logDirectory = Directory.CreateTempSubdirectory("macha-discussion-logs-");
+        try
+        {
+            var logPath = Path.Combine(logDirectory.FullName, "app.log");
+            var lines = Enumerable.Range(0, 60).Select(i => $"Dec 04 11:{i:00}:07 web-1 app[812]: request {i} failed: upstream timed out after 30 s");
+            await File.WriteAllLinesAsync(logPath, lines);
+            await using var factory = CreateFactory(_ollama.Uri, enabled: true)
+                .WithSetting("Macha:Analysis:Tools:ReadFileRoots:0", logDirectory.FullName);
+            using var client = factory.CreateClient();
+            var id = await EnqueueApprovalAsync(factory);
+            _ollama.EnqueueChat(FakeOllamaResponses.ChatToolCall(Model, "read_file", JsonSerializer.Serialize(new { path = logPath })));
+            _ollama.EnqueueChat(FakeOllamaResponses.ChatText(Model, "NOTE: 60 upstream timeouts from app[812], the last at 11:59:07."));
+            _ollama.EnqueueChat(FakeOllamaResponses.ChatText(Model, "The upstream of app timed out 60 times; restarting nginx will not fix that."));
+
+            var response = await client.PostAsJsonAsync($"/api/approvals/{id}/discussion", new { message = "Will the restart fix the timeouts?" });
+
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            var reply = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("timed out 60 times", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
+            var call = Assert.Single(reply.GetProperty("toolCalls").EnumerateArray());
+            Assert.Equal(JsonValueKind.String, call.GetProperty("CachedOutputId").ValueKind);
+
+            var requests = _ollama.RequestBodies(FakeOllamaServer.Chat);
+            Assert.Equal(3, requests.Count);
+            var mapRequest = requests[1].GetRawText();
+            Assert.Contains("request 59 failed", mapRequest, StringComparison.Ordinal);
+            Assert.Contains("Will the restart fix the timeouts?", mapRequest, StringComparison.Ordinal);
+            var toolResult = requests[2].GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString();
+            Assert.Contains("60 upstream timeouts", toolResult, StringComparison.Ordinal);
+            Assert.DoesNotContain("request 59 failed", toolResult, StringComparison.Ordinal);
+            Assert.DoesNotContain("characters cut", toolResult, StringComparison.Ordinal);
+            Assert.Equal([ModelRequestPriority.Interactive, ModelRequestPriority.Interactive, ModelRequestPriority.Interactive], _queueRecorder.Priorities);
+        }
+        finally
+        {
+            logDirectory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Post_OllamaDown_Returns503AndStoresNothing()
     {
         var stopped = await FakeOllamaServer.StartAsync();

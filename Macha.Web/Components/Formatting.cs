@@ -25,7 +25,10 @@ internal static class Formatting
     public static string Percent(double? percent) =>
         percent is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value:0.#}%") : "n/a";
 
-    // NOTE: times show in UTC until the dashboard learns the browser's time zone.
+    /// <summary>
+    /// Formats a moment in UTC, labelled, whatever the server's or the browser's zone. A person on a
+    /// phone and the audit files then name the same moment with the same text.
+    /// </summary>
     public static string Time(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
