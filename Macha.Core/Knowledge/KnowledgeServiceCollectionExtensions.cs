@@ -90,6 +90,7 @@ public static class KnowledgeServiceCollectionExtensions
         services.TryAddSingleton(provider => new KnowledgeLearner(
             provider.GetRequiredService<KnowledgeStore>(),
             provider.GetRequiredService<IDbContextFactory<MachaDbContext>>(),
+            provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<KnowledgeLearner>>()));
         services.TryAddSingleton<IKnowledgeBase, KnowledgeBase>();
         services.TryAddSingleton<KnowledgeStartup>();

@@ -8,9 +8,10 @@ namespace Macha.Core.Notifications;
 /// It is thread-safe, and every decision is made in memory under one lock without I/O, so callers never wait on Gotify.
 /// </summary>
 /// <remarks>
-/// The cooldown state lives in memory and starts empty after a restart. That costs no repeats in
-/// practice: incidents produce changes only when they open, reopen, change severity or resolve, and
-/// those changes are stored, so a restart does not replay them.
+/// The cooldown and dependency states live in memory. Every change is also kept for
+/// <see cref="TakeChanges"/>, which the notifier writes to SQLite in the background, and
+/// <see cref="Restore"/> loads them at start, so a restart neither repeats a notification within
+/// its cooldown nor announces a dependency that was already down.
 /// </remarks>
 internal sealed class NotificationPolicy
 {
@@ -26,6 +27,8 @@ internal sealed class NotificationPolicy
     private readonly Dictionary<Guid, CycleBatch> _cycles = [];
     private readonly Dictionary<string, bool> _dependencyDown = new(StringComparer.Ordinal);
     private readonly List<Notification> _held = [];
+    private readonly HashSet<string> _changedCooldowns = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changedDependencies = new(StringComparer.Ordinal);
     private readonly IOptionsMonitor<NotificationOptions> _options;
     private readonly NotificationFormatter _formatter;
     private readonly TimeProvider _timeProvider;
@@ -51,6 +54,61 @@ internal sealed class NotificationPolicy
             {
                 return _held.Count + _heldOmitted;
             }
+        }
+    }
+
+    /// <summary>
+    /// Loads the cooldown and dependency states stored before a restart. Entries already in memory
+    /// win, because they are newer.
+    /// </summary>
+    public void Restore(IEnumerable<NotificationCooldownRecord> cooldowns, IEnumerable<DependencyStateRecord> dependencies)
+    {
+        ArgumentNullException.ThrowIfNull(cooldowns);
+        ArgumentNullException.ThrowIfNull(dependencies);
+
+        lock (_gate)
+        {
+            foreach (var cooldown in cooldowns)
+            {
+                _lastSent.TryAdd(cooldown.DedupKey, (cooldown.SentAt, cooldown.Priority));
+            }
+
+            foreach (var dependency in dependencies)
+            {
+                _dependencyDown.TryAdd(dependency.Key, dependency.IsDown);
+            }
+        }
+    }
+
+    /// <summary>Returns the cooldown and dependency states changed since the last call, for storing.</summary>
+    public NotificationStateChanges TakeChanges()
+    {
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            var cooldowns = _changedCooldowns
+                .Select(key => _lastSent.TryGetValue(key, out var sent)
+                    ? new CooldownChange(key, new NotificationCooldownRecord { DedupKey = key, SentAt = sent.SentAt, Priority = sent.Priority })
+                    : new CooldownChange(key, null))
+                .ToList();
+            var dependencies = _changedDependencies
+                .Select(key => new DependencyStateRecord { Key = key, IsDown = _dependencyDown[key], ChangedAt = now })
+                .ToList();
+            _changedCooldowns.Clear();
+            _changedDependencies.Clear();
+            return new NotificationStateChanges(cooldowns, dependencies);
+        }
+    }
+
+    /// <summary>Marks changes that could not be stored as changed again, so the next <see cref="TakeChanges"/> returns them.</summary>
+    public void Requeue(NotificationStateChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+
+        lock (_gate)
+        {
+            _changedCooldowns.UnionWith(changes.Cooldowns.Select(c => c.DedupKey));
+            _changedDependencies.UnionWith(changes.Dependencies.Select(d => d.Key));
         }
     }
 
@@ -107,7 +165,12 @@ internal sealed class NotificationPolicy
         {
             var key = $"{dependency.Kind}:{dependency.Name}";
             var known = _dependencyDown.TryGetValue(key, out var wasDown);
-            _dependencyDown[key] = dependency.IsDown;
+            if (!known || wasDown != dependency.IsDown)
+            {
+                _dependencyDown[key] = dependency.IsDown;
+                _changedDependencies.Add(key);
+            }
+
             return known ? wasDown != dependency.IsDown : dependency.IsDown;
         }
     }
@@ -141,6 +204,7 @@ internal sealed class NotificationPolicy
             foreach (var key in _lastSent.Where(entry => now - entry.Value.SentAt >= cooldown).Select(entry => entry.Key).ToList())
             {
                 _lastSent.Remove(key);
+                _changedCooldowns.Add(key);
             }
 
             return due;
@@ -187,6 +251,7 @@ internal sealed class NotificationPolicy
         }
 
         _lastSent[notification.DedupKey] = (now, notification.Priority);
+        _changedCooldowns.Add(notification.DedupKey);
         return true;
     }
 
@@ -221,4 +286,13 @@ internal sealed class NotificationPolicy
     {
         public List<Notification> Items { get; } = [];
     }
+}
+
+/// <summary>A changed cooldown entry; <paramref name="Entry"/> is null when the entry expired and is to be deleted.</summary>
+internal sealed record CooldownChange(string DedupKey, NotificationCooldownRecord? Entry);
+
+/// <summary>What changed in <see cref="NotificationPolicy"/> since it was last stored.</summary>
+internal sealed record NotificationStateChanges(IReadOnlyList<CooldownChange> Cooldowns, IReadOnlyList<DependencyStateRecord> Dependencies)
+{
+    public bool IsEmpty => Cooldowns.Count == 0 && Dependencies.Count == 0;
 }

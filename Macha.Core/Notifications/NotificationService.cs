@@ -24,6 +24,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
     private readonly NotificationPolicy _policy;
     private readonly NotificationFormatter _formatter;
     private readonly NotificationQueue _queue;
+    private readonly NotificationStateStore _stateStore;
     private readonly GotifyClient _client;
     private readonly GotifyTokenSource _tokens;
     private readonly IOptionsMonitor<NotificationOptions> _options;
@@ -52,6 +53,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         NotificationPolicy policy,
         NotificationFormatter formatter,
         NotificationQueue queue,
+        NotificationStateStore stateStore,
         GotifyClient client,
         GotifyTokenSource tokens,
         IOptionsMonitor<NotificationOptions> options,
@@ -64,6 +66,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         _policy = policy;
         _formatter = formatter;
         _queue = queue;
+        _stateStore = stateStore;
         _client = client;
         _tokens = tokens;
         _options = options;
@@ -160,6 +163,17 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
                 checkedAt),
         };
     }
+
+    /// <summary>Loads the stored cooldowns before anything can publish, then starts the background loops.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await RestoreStateAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Loads the cooldowns still running and the dependency states stored before a restart.</summary>
+    internal Task RestoreStateAsync(CancellationToken cancellationToken) =>
+        _stateStore.RestoreAsync(_policy, _timeProvider.GetUtcNow() - _options.CurrentValue.Cooldown, cancellationToken);
 
     public override void Dispose()
     {
@@ -260,7 +274,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         }
     }
 
-    /// <summary>Sends the next queued notification, or discards it while misconfigured.</summary>
+    /// <summary>Sends the next queued notification, or discards it while misconfigured, then stores the cooldowns.</summary>
     internal async Task SendNextAsync(CancellationToken cancellationToken)
     {
         var notification = await _queue.DequeueAsync(cancellationToken);
@@ -272,11 +286,24 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
             }
 
             LogSkipped(notification.Kind);
-            return;
+        }
+        else
+        {
+            var result = await _client.SendAsync(notification, cancellationToken);
+            Record(notification, result);
         }
 
-        var result = await _client.SendAsync(notification, cancellationToken);
-        Record(notification, result);
+        await SaveStateAsync(cancellationToken);
+    }
+
+    /// <summary>Writes the policy's changed cooldown and dependency states to SQLite.</summary>
+    internal async Task SaveStateAsync(CancellationToken cancellationToken)
+    {
+        var changes = _policy.TakeChanges();
+        if (!await _stateStore.SaveAsync(changes, cancellationToken))
+        {
+            _policy.Requeue(changes);
+        }
     }
 
     private async Task PumpCycleEventsAsync(CancellationToken cancellationToken)
@@ -323,6 +350,7 @@ internal sealed partial class NotificationService : BackgroundService, INotifica
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
             ReleaseDue();
+            await SaveStateAsync(cancellationToken);
         }
     }
 

@@ -1,8 +1,11 @@
 using Macha.Core.Dependencies;
+using Macha.Core.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -44,6 +47,9 @@ public static class NotificationServiceCollectionExtensions
         services.TryAddSingleton<GotifyClient>();
         services.TryAddSingleton<NotificationFormatter>();
         services.TryAddSingleton<NotificationPolicy>();
+        services.TryAddSingleton(provider => new NotificationStateStore(
+            provider.GetService<IDbContextFactory<MachaDbContext>>(),
+            provider.GetRequiredService<ILogger<NotificationStateStore>>()));
         services.TryAddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptionsMonitor<NotificationOptions>>();

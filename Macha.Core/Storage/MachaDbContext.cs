@@ -4,6 +4,8 @@ using Macha.Core.Approvals;
 using Macha.Core.Discussions;
 using Macha.Core.Hosts;
 using Macha.Core.Incidents;
+using Macha.Core.Knowledge;
+using Macha.Core.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -32,6 +34,12 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
     public DbSet<DiscussionMessage> DiscussionMessages => Set<DiscussionMessage>();
 
     public DbSet<HostMetricRecord> HostMetrics => Set<HostMetricRecord>();
+
+    public DbSet<PendingLearningRecord> PendingLearnings => Set<PendingLearningRecord>();
+
+    public DbSet<NotificationCooldownRecord> NotificationCooldowns => Set<NotificationCooldownRecord>();
+
+    public DbSet<DependencyStateRecord> DependencyStates => Set<DependencyStateRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -139,6 +147,25 @@ public sealed class MachaDbContext(DbContextOptions<MachaDbContext> options) : D
         {
             metric.ToTable("HostMetrics");
             metric.HasIndex(m => new { m.HostName, m.TakenAt });
+        });
+
+        modelBuilder.Entity<PendingLearningRecord>(learning =>
+        {
+            learning.ToTable("PendingLearnings");
+            learning.HasIndex(l => l.QueuedAt);
+        });
+
+        modelBuilder.Entity<NotificationCooldownRecord>(cooldown =>
+        {
+            cooldown.ToTable("NotificationCooldowns");
+            cooldown.HasKey(c => c.DedupKey);
+            cooldown.HasIndex(c => c.SentAt);
+        });
+
+        modelBuilder.Entity<DependencyStateRecord>(dependency =>
+        {
+            dependency.ToTable("DependencyStates");
+            dependency.HasKey(d => d.Key);
         });
     }
 

@@ -40,11 +40,12 @@ public sealed class MachaWebFactory : WebApplicationFactory<Program>
     /// Serves the app with Kestrel on 127.0.0.1 and a free port, for a real browser, and returns its
     /// base address.
     /// </summary>
-    public Uri StartOnLoopback()
+    /// <param name="port">The port to listen on; 0 lets the system choose one.</param>
+    public Uri StartOnLoopback(int port = 0)
     {
         // The configured endpoint wins over UseKestrel's port, so it keeps the server on loopback only.
-        WithSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
-        UseKestrel(0);
+        WithSetting("Kestrel:Endpoints:Http:Url", $"http://127.0.0.1:{port}");
+        UseKestrel(port);
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         return new Uri(addresses.Single(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
