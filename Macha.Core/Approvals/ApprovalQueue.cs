@@ -1,7 +1,9 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Macha.Core.Events;
 using Macha.Core.Notifications;
 using Macha.Core.Storage;
+using Macha.Core.Storage.Audit;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -18,7 +20,9 @@ namespace Macha.Core.Approvals;
 /// so of any number of callers racing to make the same change, in this process or another one on
 /// the same database, exactly one succeeds. An executor that runs an approval only after
 /// <see cref="TryStartExecutionAsync"/> returned true therefore runs it at most once. Approvals are
-/// addressed by their GUID, never by a position in a list.
+/// addressed by their GUID, never by a position in a list. A person's approval or rejection, and
+/// an expiry, also go to <c>actions.jsonl</c> as <c>approval.approved</c>, <c>approval.rejected</c>
+/// and <c>approval.expired</c> lines, written by the caller whose UPDATE made the change.
 /// </remarks>
 internal sealed partial class ApprovalQueue
 {
@@ -27,8 +31,10 @@ internal sealed partial class ApprovalQueue
     // SQLite's extended result code for a UNIQUE constraint violation (SQLITE_CONSTRAINT_UNIQUE).
     private const int SqliteConstraintUnique = 2067;
     private const int MaxActorLength = 200;
+    private const string ExpiredComment = "Nobody decided before the approval expired.";
 
     private readonly IDbContextFactory<MachaDbContext> _databases;
+    private readonly IAuditLog _audit;
     private readonly IOptionsMonitor<ApprovalOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ApprovalQueue> _logger;
@@ -39,6 +45,7 @@ internal sealed partial class ApprovalQueue
     /// <param name="events">Where new approvals and state changes are published for live views; null publishes nothing.</param>
     public ApprovalQueue(
         IDbContextFactory<MachaDbContext> databases,
+        IAuditLog audit,
         IOptionsMonitor<ApprovalOptions> options,
         TimeProvider timeProvider,
         ILogger<ApprovalQueue> logger,
@@ -46,6 +53,7 @@ internal sealed partial class ApprovalQueue
         MachaEvents? events = null)
     {
         _databases = databases;
+        _audit = audit;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -200,7 +208,9 @@ internal sealed partial class ApprovalQueue
             cancellationToken);
         if (changed)
         {
-            return await ChangedAsync(db, id, ApprovalState.Pending, actor, cancellationToken);
+            var result = await ChangedAsync(db, id, ApprovalState.Pending, actor, cancellationToken);
+            await AuditDecisionAsync(AuditEventTypes.ApprovalApproved, result.Approval!, actor, comment, now);
+            return result;
         }
 
         // The approval may be Pending only because the expiry pass has not run yet. The read skips
@@ -209,8 +219,7 @@ internal sealed partial class ApprovalQueue
         if (current is { State: ApprovalState.Pending } && current.CreatedAt <= expiresBefore
             && await TryExpireAsync(db, id, expiresBefore, now, cancellationToken))
         {
-            LogApprovalExpired(id);
-            _events?.Publish(new ApprovalChanged(id, ApprovalState.Expired, now));
+            await OnExpiredAsync(db, id, now, cancellationToken);
         }
 
         return await ConflictAsync(db, id, ApprovalState.Approved, actor, cancellationToken);
@@ -223,7 +232,7 @@ internal sealed partial class ApprovalQueue
         ValidateActor(actor);
 
         var now = _timeProvider.GetUtcNow();
-        return await MoveAsync(
+        var result = await MoveAsync(
             id,
             ApprovalState.Pending,
             ApprovalState.Rejected,
@@ -232,6 +241,12 @@ internal sealed partial class ApprovalQueue
             now,
             setters => setters.SetProperty(a => a.DecidedBy, actor).SetProperty(a => a.DecidedAt, now),
             cancellationToken);
+        if (result.Changed)
+        {
+            await AuditDecisionAsync(AuditEventTypes.ApprovalRejected, result.Approval!, actor, comment, now);
+        }
+
+        return result;
     }
 
     /// <summary>Moves a Pending approval to Withdrawn, by Macha, such as when the incident resolved by itself.</summary>
@@ -287,8 +302,7 @@ internal sealed partial class ApprovalQueue
         {
             if (await TryExpireAsync(db, id, expiresBefore, now, cancellationToken))
             {
-                LogApprovalExpired(id);
-                _events?.Publish(new ApprovalChanged(id, ApprovalState.Expired, now));
+                await OnExpiredAsync(db, id, now, cancellationToken);
                 expired++;
             }
         }
@@ -386,11 +400,47 @@ internal sealed partial class ApprovalQueue
             ApprovalState.Pending,
             ApprovalState.Expired,
             ApprovalActors.Macha,
-            "Nobody decided before the approval expired.",
+            ExpiredComment,
             now,
             setters => setters.SetProperty(a => a.DecidedBy, ApprovalActors.Macha).SetProperty(a => a.DecidedAt, now),
             a => a.CreatedAt <= expiresBefore,
             cancellationToken);
+
+    private async Task OnExpiredAsync(MachaDbContext db, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        LogApprovalExpired(id);
+        _events?.Publish(new ApprovalChanged(id, ApprovalState.Expired, now));
+        var approval = await db.Approvals.AsNoTracking().SingleAsync(a => a.Id == id, cancellationToken);
+        await AuditDecisionAsync(AuditEventTypes.ApprovalExpired, approval, ApprovalActors.Macha, ExpiredComment, now);
+    }
+
+    // Writes one line to actions.jsonl for a decided approval.
+    private async Task AuditDecisionAsync(string type, ApprovalRecord approval, string actor, string? comment, DateTimeOffset decidedAt)
+    {
+        var data = new JsonObject
+        {
+            ["approval_id"] = approval.Id,
+            ["kind"] = approval.ActionKind,
+            ["risk"] = approval.Risk,
+            ["argv"] = new JsonArray([.. approval.ReadArgv().Select(arg => (JsonNode)arg)]),
+            ["state"] = approval.State.ToString(),
+            ["comment"] = comment,
+            ["decided_at"] = decidedAt,
+            ["created_at"] = approval.CreatedAt,
+        };
+        try
+        {
+            await _audit.AppendAsync(
+                AuditFile.Actions,
+                new AuditEvent(type, actor, approval.HostName, approval.IncidentId, data),
+                CancellationToken.None);
+        }
+        catch (AuditWriteException)
+        {
+            // The decision is already stored in SQLite with its transition, and the audit log has
+            // logged the file and the cause. Throwing would report a made decision as failed.
+        }
+    }
 
     private async Task<ApprovalRecord?> FindPendingAsync(string dedupKey, CancellationToken cancellationToken)
     {

@@ -15,6 +15,8 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
     public const string DecisionsFileName = "decisions.jsonl";
     public const string ActionsFileName = "actions.jsonl";
 
+    private const string ApiTokenActorPrefix = "token:";
+
     private readonly AuditFileWriter _decisions;
     private readonly AuditFileWriter _actions;
     private readonly SecretRedactor _redactor;
@@ -44,7 +46,7 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
 
         var redacted = auditEvent with
         {
-            Actor = _redactor.Redact(auditEvent.Actor),
+            Actor = RedactActor(auditEvent.Actor),
             Host = auditEvent.Host is null ? null : _redactor.Redact(auditEvent.Host),
         };
         var data = auditEvent.Data is null ? new JsonObject() : _redactor.RedactObject(auditEvent.Data);
@@ -74,6 +76,14 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
         _decisions.Dispose();
         _actions.Dispose();
     }
+
+    // An API token's actor is "token:" and the token's name, never its secret. Redacting the whole
+    // text would read it as a "token: value" pair and mask the name, so only the name is redacted,
+    // which still masks a registered secret.
+    private string RedactActor(string actor) =>
+        actor.StartsWith(ApiTokenActorPrefix, StringComparison.Ordinal)
+            ? ApiTokenActorPrefix + _redactor.Redact(actor[ApiTokenActorPrefix.Length..])
+            : _redactor.Redact(actor);
 
     private AuditFileWriter WriterFor(AuditFile file) => file switch
     {

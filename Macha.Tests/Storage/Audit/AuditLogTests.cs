@@ -157,6 +157,29 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_ApiTokenActor_KeepsTokenName()
+    {
+        using var log = _files.OpenLog();
+
+        await log.AppendAsync(AuditFile.Decisions, new AuditEvent(AuditEventTypes.ApprovalApproved, "token:ci-7", "web-1", null));
+
+        var line = JsonDocument.Parse(Assert.Single(_files.ReadLines())).RootElement;
+        Assert.Equal("token:ci-7", line.GetProperty("actor").GetString());
+    }
+
+    [Fact]
+    public async Task AppendAsync_ActorWithKnownSecret_IsMasked()
+    {
+        _files.Redactor.AddKnownSecret("s3cr3t-token-value");
+        using var log = _files.OpenLog();
+
+        await log.AppendAsync(AuditFile.Decisions, new AuditEvent(AuditEventTypes.ApprovalApproved, "token:s3cr3t-token-value", "web-1", null));
+
+        var line = JsonDocument.Parse(Assert.Single(_files.ReadLines())).RootElement;
+        Assert.Equal("token:***", line.GetProperty("actor").GetString());
+    }
+
+    [Fact]
     public async Task AppendAsync_TwoFiles_KeepSeparateChains()
     {
         using var log = _files.OpenLog();
