@@ -27,7 +27,8 @@ done
 now_ticks=$(( $(date +%s) * 10000000 + 621355968000000000 ))
 for i in $(seq 1 50); do
   id=$(cat /proc/sys/kernel/random/uuid | tr 'a-z' 'A-Z')
-  sqlite3 "$data/macha.db" "INSERT INTO Approvals (Id, State, HostName, ActionKind, ArgvJson, Risk, Reason, DedupKey, CreatedAt, ChangedAt)
+  # The first health cycle may be writing at the same moment; wait for its lock rather than fail.
+  sqlite3 -cmd ".timeout 10000" "$data/macha.db" "INSERT INTO Approvals (Id, State, HostName, ActionKind, ArgvJson, Risk, Reason, DedupKey, CreatedAt, ChangedAt)
     VALUES ('$id', 'Pending', 'bench-host', 'restart-unit', '[\"sudo\",\"-n\",\"systemctl\",\"restart\",\"unit$i.service\"]', 'Low',
             'unit$i.service failed.', 'bench:$i', $now_ticks, $now_ticks);"
 done

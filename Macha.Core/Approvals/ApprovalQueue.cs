@@ -138,21 +138,47 @@ internal sealed partial class ApprovalQueue
     /// <summary>Returns one page of approvals, newest first, optionally only those in <paramref name="state"/>.</summary>
     /// <param name="page">The page number, starting at 1.</param>
     /// <param name="pageSize">Approvals per page, from 1 to <see cref="MaxPageSize"/>.</param>
-    public async Task<ApprovalPage> ListAsync(
+    public Task<ApprovalPage> ListAsync(
         ApprovalState? state = null,
+        int page = 1,
+        int pageSize = 50,
+        CancellationToken cancellationToken = default) =>
+        ListMatchingAsync(new ApprovalFilter { State = state }, page, pageSize, cancellationToken);
+
+    /// <summary>Returns one page of the approvals that match <paramref name="filter"/>, newest first.</summary>
+    /// <param name="page">The page number, starting at 1.</param>
+    /// <param name="pageSize">Approvals per page, from 1 to <see cref="MaxPageSize"/>.</param>
+    public async Task<ApprovalPage> ListMatchingAsync(
+        ApprovalFilter filter,
         int page = 1,
         int pageSize = 50,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
 
         await using var db = await _databases.CreateDbContextAsync(cancellationToken);
         var query = db.Approvals.AsNoTracking();
-        if (state is { } wanted)
+        if (filter.State is { } wanted)
         {
             query = query.Where(a => a.State == wanted);
+        }
+
+        if (!string.IsNullOrEmpty(filter.HostName))
+        {
+            query = query.Where(a => a.HostName == filter.HostName);
+        }
+
+        if (filter.Since is { } since)
+        {
+            query = query.Where(a => a.CreatedAt >= since);
+        }
+
+        if (filter.Until is { } until)
+        {
+            query = query.Where(a => a.CreatedAt < until);
         }
 
         var total = await query.CountAsync(cancellationToken);

@@ -54,3 +54,19 @@ public sealed record ApprovalChangeResult(ApprovalChangeStatus Status, ApprovalR
 /// <param name="Page">The page number, starting at 1.</param>
 /// <param name="TotalCount">Approvals that match the filter on all pages.</param>
 public sealed record ApprovalPage(IReadOnlyList<ApprovalRecord> Items, int Page, int PageSize, int TotalCount);
+
+/// <summary>
+/// Which approvals a list returns. Every set property must match. Since is inclusive and until
+/// exclusive, both on the time the approval was created.
+/// </summary>
+public sealed record ApprovalFilter
+{
+    public ApprovalState? State { get; init; }
+
+    /// <summary>The host's name, matched exactly.</summary>
+    public string? HostName { get; init; }
+
+    public DateTimeOffset? Since { get; init; }
+
+    public DateTimeOffset? Until { get; init; }
+}

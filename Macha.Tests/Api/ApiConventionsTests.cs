@@ -23,6 +23,11 @@ public sealed class ApiConventionsTests : IClassFixture<MachaWebFactory>
     [InlineData("/api/incidents?until=soon", "'until'", "ISO 8601")]
     [InlineData("/api/actions?after=x", "'after'", "whole number")]
     [InlineData("/api/decisions?incident=not-a-guid", "'incident'", "GUID")]
+    [InlineData("/api/approvals?page=abc", "'page'", "whole number")]
+    [InlineData("/api/approvals?since=soon", "'since'", "ISO 8601")]
+    [InlineData("/api/knowledge/search?q=disk&limit=abc", "'limit'", "whole number")]
+    [InlineData("/api/cycles?limit=ten", "'limit'", "whole number")]
+    [InlineData("/api/incidents?offset=x", "'offset'", "whole number")]
     public async Task Query_Unparsable_Returns400ProblemNamingTheParameter(string url, string parameter, string expectedForm)
     {
         using var client = _factory.CreateClient();
@@ -81,6 +86,36 @@ public sealed class ApiConventionsTests : IClassFixture<MachaWebFactory>
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.NotFound);
         Assert.Contains("/openapi/v1.json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/nothing-here")]
+    [InlineData("/approvals/not-a-guid/extra")]
+    public async Task UnknownPage_Get_ReturnsDashboardNotFoundPage(string url)
+    {
+        using var client = _factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url, UriKind.Relative));
+        request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Page not found", html, StringComparison.Ordinal);
+        Assert.Contains("<link rel=\"stylesheet\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownPage_Post_ReturnsProblemNotThePage()
+    {
+        using var client = _factory.CreateClient();
+
+        var response = await client.PostAsync(new Uri("/nothing-here", UriKind.Relative), null);
+
+        // The router returns 404 or 405 here, and either way a POST is never run again as a page.
+        Assert.False(response.IsSuccessStatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

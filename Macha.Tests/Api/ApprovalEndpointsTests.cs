@@ -135,14 +135,56 @@ public sealed class ApprovalEndpointsTests : IClassFixture<MachaWebFactory>
     [InlineData("page=0")]
     [InlineData("pageSize=0")]
     [InlineData("pageSize=501")]
+    [InlineData("page=abc")]
+    [InlineData("pageSize=1e3")]
+    [InlineData("since=yesterday")]
+    [InlineData("until=2026-13-01T00:00:00Z")]
+    [InlineData("since=2026-12-05T10:00:00Z&until=2026-12-05T09:00:00Z")]
     public async Task ListApprovals_InvalidQuery_Returns400Problem(string query)
     {
         using var client = _factory.CreateClient();
+        var parameter = query[..query.IndexOf('=', StringComparison.Ordinal)];
 
         var response = await client.GetAsync(new Uri($"/api/approvals?{query}", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains($"'{parameter}'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListApprovals_HostFilter_ReturnsOnlyThatHost()
+    {
+        using var client = _factory.CreateClient();
+        var host = $"web-{Guid.NewGuid():N}";
+        var mine = await EnqueueAsync(host);
+        var other = await EnqueueAsync();
+
+        var body = await client.GetFromJsonAsync<JsonElement>($"/api/approvals?host={host}");
+
+        var ids = body.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).ToList();
+        Assert.Equal([mine], ids);
+        Assert.Equal(1, body.GetProperty("totalCount").GetInt32());
+        Assert.NotEqual(other, mine);
+    }
+
+    [Fact]
+    public async Task ListApprovals_SinceUntil_FilterCreationTime()
+    {
+        using var client = _factory.CreateClient();
+        var host = $"web-{Guid.NewGuid():N}";
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var id = await EnqueueAsync(host);
+        var after = DateTimeOffset.UtcNow.AddSeconds(1);
+
+        var inside = await ListIdsAsync(client, $"host={host}&since={Uri.EscapeDataString(before.ToString("O"))}&until={Uri.EscapeDataString(after.ToString("O"))}");
+        var untilBefore = await ListIdsAsync(client, $"host={host}&until={Uri.EscapeDataString(before.ToString("O"))}");
+        var sinceAfter = await ListIdsAsync(client, $"host={host}&since={Uri.EscapeDataString(after.ToString("O"))}");
+
+        Assert.Equal([id], inside);
+        Assert.Empty(untilBefore);
+        Assert.Empty(sinceAfter);
     }
 
     [Fact]
@@ -176,11 +218,17 @@ public sealed class ApprovalEndpointsTests : IClassFixture<MachaWebFactory>
     }
 
     // Each test queues its own approvals under a fresh dedup key, because the tests share one app and database.
-    private async Task<Guid> EnqueueAsync()
+    private async Task<Guid> EnqueueAsync(string hostName = "test-host")
     {
         var proposal = """{"kind":"restart_unit","unit":"nginx.service","reason":"nginx.service failed.","expected_effect":"nginx.service is active.","undo":"None needed."}""";
-        var request = ApprovalTestData.Request($"restart-unit:test-host:{Guid.NewGuid()}") with { ProposalJson = proposal };
+        var request = ApprovalTestData.Request($"restart-unit:{hostName}:{Guid.NewGuid()}") with { ProposalJson = proposal, HostName = hostName };
         var result = await _factory.Services.GetRequiredService<ApprovalQueue>().EnqueueAsync(request);
         return result.Approval.Id;
+    }
+
+    private static async Task<List<Guid>> ListIdsAsync(HttpClient client, string query)
+    {
+        var body = await client.GetFromJsonAsync<JsonElement>($"/api/approvals?{query}");
+        return body.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).ToList();
     }
 }

@@ -198,7 +198,7 @@ public sealed partial class SignInTests : IClassFixture<SecuredWebFactory>
         Assert.Equal("/?host=web-1", response.Headers.Location?.OriginalString);
     }
 
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string userName, string password, string returnUrl)
+    internal static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string userName, string password, string returnUrl)
     {
         var token = await ReadFormTokenAsync(client, "/signin");
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>

@@ -16,7 +16,7 @@ internal static class ApiEndpoints
     public static IEndpointRouteBuilder MapMachaApi(this IEndpointRouteBuilder endpoints)
     {
         // Every endpoint needs Read; each one that changes something adds Operate itself.
-        var api = endpoints.MapGroup(Prefix).RequireAuthorization(MachaPolicies.Read);
+        var api = endpoints.MapGroup(Prefix).RequireAuthorization(MachaPolicies.Read).WithAccessResponses();
         api.MapHealthEndpoints();
         api.MapSnapshotEndpoints();
         api.MapIncidentEndpoints();

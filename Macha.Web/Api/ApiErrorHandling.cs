@@ -22,6 +22,9 @@ internal static partial class ApiErrorHandling
     /// <summary>Kestrel's request-line limit; a request line longer than this still gets Kestrel's bare 414.</summary>
     public const int KestrelMaxRequestLineSize = 64 * 1024;
 
+    /// <summary>The dashboard page that shows an error status; {0} is the status code.</summary>
+    private const string StatusPagePath = "/status/{0}";
+
     public static IServiceCollection AddMachaApiErrorHandling(this IServiceCollection services)
     {
         // Binding failures throw BadHttpRequestException, which the middleware below turns into a
@@ -82,6 +85,28 @@ internal static partial class ApiErrorHandling
 
             await next(context);
         });
+
+    /// <summary>
+    /// Writes a body for an error response that has none. Under /api and /openapi the body is a
+    /// problem. Any other GET or HEAD gets the dashboard's status page: the request runs again at
+    /// /status/CODE and keeps its status. A POST outside /api also gets a problem, because running
+    /// it again would submit it to a page.
+    /// </summary>
+    public static IApplicationBuilder UseMachaStatusCodePages(this IApplicationBuilder app)
+    {
+        // The problem writer is the outer middleware, so it runs after the page branch and leaves
+        // the response alone when the page has written a body.
+        app.UseStatusCodePages();
+        return app.UseWhen(
+            context => !IsForScripts(context.Request.Path)
+                && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)),
+            // A new scope for the page, as Blazor needs for a request it renders a second time.
+            page => page.UseStatusCodePagesWithReExecute(StatusPagePath, createScopeForStatusCodePages: true));
+    }
+
+    private static bool IsForScripts(PathString path) =>
+        path.StartsWithSegments(ApiEndpoints.Prefix, StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Rewrites the framework's binding messages in plain words, naming the parameter, its value and the expected form.</summary>
     internal static string Describe(BadHttpRequestException exception)

@@ -22,7 +22,8 @@ internal static class ApprovalEndpoints
             .WithTags("Approvals")
             .WithName("ListApprovals")
             .WithSummary("List approvals, newest first")
-            .WithDescription("Filter: `state` (Pending, Approved, Running, Succeeded, Failed, Interrupted, Rejected, Expired, Withdrawn). "
+            .WithDescription("Filters: `state` (Pending, Approved, Running, Succeeded, Failed, Interrupted, Rejected, Expired, Withdrawn), "
+                + "`host` (exact name), and `since` (inclusive) and `until` (exclusive) on the time the approval was created, in ISO 8601. "
                 + "Paging: `page` (from 1) and `pageSize` (1 to 500, default 50); the response carries the total count.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/approvals/{id:guid}", GetApprovalAsync)
@@ -52,19 +53,18 @@ internal static class ApprovalEndpoints
     }
 
     private static async Task<Results<Ok<ApprovalPageResponse>, ProblemHttpResult>> ListApprovalsAsync(
-        ApprovalQueue queue, string? state, int? page, int? pageSize, CancellationToken cancellationToken)
+        ApprovalQueue queue,
+        string? state,
+        string? host,
+        DateTimeOffset? since,
+        DateTimeOffset? until,
+        int? page,
+        int? pageSize,
+        CancellationToken cancellationToken)
     {
-        ApprovalState? filter = null;
-        if (state is not null)
+        if (!ApiQuery.TryParseEnum<ApprovalState>(state, "state", out var stateFilter, out var invalidState))
         {
-            // Match names only: Enum.TryParse would also take numbers and comma-joined flags.
-            var name = Enum.GetNames<ApprovalState>().FirstOrDefault(n => string.Equals(n, state, StringComparison.OrdinalIgnoreCase));
-            if (name is null)
-            {
-                return Problems.Invalid($"The query parameter 'state' must be one of {string.Join(", ", Enum.GetNames<ApprovalState>())}; got '{state}'.");
-            }
-
-            filter = Enum.Parse<ApprovalState>(name);
+            return invalidState!;
         }
 
         if (page is < 1 or > MaxPage)
@@ -77,7 +77,13 @@ internal static class ApprovalEndpoints
             return Problems.Invalid($"The query parameter 'pageSize' must be between 1 and {ApprovalQueue.MaxPageSize}; got {pageSize}.");
         }
 
-        var result = await queue.ListAsync(filter, page ?? 1, pageSize ?? DefaultPageSize, cancellationToken);
+        if (ApiQuery.InvalidPage(limit: null, offset: null, since, until) is { } invalidWindow)
+        {
+            return invalidWindow;
+        }
+
+        var filter = new ApprovalFilter { State = stateFilter, HostName = string.IsNullOrEmpty(host) ? null : host, Since = since, Until = until };
+        var result = await queue.ListMatchingAsync(filter, page ?? 1, pageSize ?? DefaultPageSize, cancellationToken);
         return TypedResults.Ok(new ApprovalPageResponse(
             result.Items.Select(ApprovalResponse.From).ToList(), result.Page, result.PageSize, result.TotalCount));
     }

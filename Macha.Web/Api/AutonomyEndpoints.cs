@@ -19,7 +19,8 @@ internal static class AutonomyEndpoints
         api.MapPost("/autonomy/pause", PauseAsync)
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("PauseAutonomy")
-            .WithSummary("Pauses autonomy at once: Macha acts as at level Observe until resumed, across restarts.");
+            .WithSummary("Pauses autonomy at once: Macha acts as at level Observe until resumed, across restarts.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/autonomy/resume", ResumeAsync)
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("ResumeAutonomy")

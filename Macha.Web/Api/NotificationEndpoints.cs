@@ -15,7 +15,9 @@ internal static class NotificationEndpoints
         api.MapPost("/notifications/test", SendTestAsync)
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("SendTestNotification")
-            .WithSummary("Sends a test message to Gotify now, past the queue and a misconfiguration stop, and returns how it went.");
+            .WithSummary("Sends a test message to Gotify now, past the queue and a misconfiguration stop, and returns how it went.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
         return api;
     }
 

@@ -1,3 +1,4 @@
+using Macha.Web.Security;
 using Scalar.AspNetCore;
 
 namespace Macha.Web.Api;
@@ -27,12 +28,15 @@ internal static class OpenApiSetup
 
     public static IEndpointRouteBuilder MapMachaOpenApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapOpenApi();
+        // Behind the read policy like the API itself: the document and the page reveal nothing that a
+        // reader of the API could not see, but they have no reason to be open to anyone else either.
+        endpoints.MapOpenApi().RequireAuthorization(MachaPolicies.Read);
         endpoints.MapScalarApiReference(ReferencePath, options => options
             .WithTitle("Macha REST API")
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             // The page must work on a network without internet access, so it loads no web fonts from Scalar's CDN.
-            .DisableDefaultFonts());
+            .DisableDefaultFonts())
+            .RequireAuthorization(MachaPolicies.Read);
         return endpoints;
     }
 }

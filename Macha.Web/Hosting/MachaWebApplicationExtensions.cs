@@ -55,13 +55,16 @@ internal static class MachaWebApplicationExtensions
 
     public static WebApplication UseMacha(this WebApplication app)
     {
+        // First, so that everything after it (logs, the sign-in rate limit, the cookie's Secure flag)
+        // sees the client and scheme a known reverse proxy reports. It changes nothing for other peers.
+        app.UseForwardedHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler();
         }
 
         app.UseMachaApiErrorHandling();
-        app.UseStatusCodePages();
+        app.UseMachaStatusCodePages();
         app.UseRouting();
         app.UseMachaUnknownApiRoutes();
         app.UseMachaSecurity();

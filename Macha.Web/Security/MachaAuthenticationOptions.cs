@@ -23,6 +23,13 @@ public sealed class MachaAuthenticationOptions
     /// <summary>Time a signed-in browser stays signed in without a request; each request extends it.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Addresses (<c>192.0.2.10</c>) or networks (<c>192.0.2.0/24</c>) of reverse proxies whose
+    /// X-Forwarded-For and X-Forwarded-Proto headers are believed. Empty, the default, believes no
+    /// proxy, so the sign-in rate limit and the logs see the address that connected.
+    /// </summary>
+    public List<string> KnownProxies { get; set; } = [];
+
     /// <summary>Returns whether users or tokens are configured, so that Macha requires credentials.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(UsersFile) || !string.IsNullOrWhiteSpace(TokensFile);
 }

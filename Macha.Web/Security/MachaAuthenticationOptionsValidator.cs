@@ -25,6 +25,15 @@ internal sealed class MachaAuthenticationOptionsValidator : IValidateOptions<Mac
             errors.Add($"{MachaAuthenticationOptions.SectionName}:SessionLifetime must be between 00:01:00 and 365.00:00:00; got {options.SessionLifetime}.");
         }
 
+        foreach (var (proxy, index) in options.KnownProxies.Select((proxy, index) => (proxy, index)))
+        {
+            if (!KnownProxies.TryParse(proxy, out _))
+            {
+                errors.Add($"{MachaAuthenticationOptions.SectionName}:KnownProxies:{index} must be an IP address such as 192.0.2.10 "
+                    + $"or a network such as 192.0.2.0/24; got '{proxy}'.");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -30,6 +30,7 @@ internal static class SecurityServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<MachaAuthenticationOptions>, MachaAuthenticationOptionsValidator>();
         services.AddSingleton<CredentialStore>();
         services.AddSingleton<SignInRejectionLog>();
+        services.AddMachaForwardedHeaders();
 
         services.AddAuthentication(SelectorScheme)
             .AddPolicyScheme(SelectorScheme, "Macha", options => options.ForwardDefaultSelector = context => SelectScheme(context, access))
@@ -129,7 +130,8 @@ internal static class SecurityServiceCollectionExtensions
         cookie.LoginPath = SignInEndpoints.SignInPath;
         cookie.LogoutPath = SignInEndpoints.SignOutPath;
         cookie.ReturnUrlParameter = "returnUrl";
-        cookie.Events.OnRedirectToLogin = context => IsApi(context.Request)
+        // The API and the OpenAPI document are read by scripts, which need a 401 rather than the sign-in page.
+        cookie.Events.OnRedirectToLogin = context => IsApi(context.Request) || IsOpenApiDocument(context.Request)
             ? AccessProblems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
                 "This request needs credentials: send 'Authorization: Bearer TOKEN' with a token listed in the API tokens file (Macha:Authentication:TokensFile).")
             : RedirectAsync(context);
@@ -144,6 +146,8 @@ internal static class SecurityServiceCollectionExtensions
     }
 
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments(ApiPathPrefix, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsOpenApiDocument(HttpRequest request) => request.Path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Ends a session whose user left the users file or whose password changed since sign-in.</summary>
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
