@@ -10,23 +10,36 @@ namespace Macha.Core.Knowledge;
 /// Prepares the knowledge base in the background once Macha has started: re-embeds collections
 /// of an earlier embedding model, adds the seed notes, then indexes the configuration repository
 /// every <see cref="ConfigRepositoryOptions.SyncInterval"/>. Failures are retried with back-off
-/// and never hold up the health cycle.
+/// and never hold up the health cycle. Alongside, it checks ChromaDB every
+/// <see cref="ReachabilityInterval"/>, so a ChromaDB that goes down or comes back is notified even
+/// when no analysis uses the knowledge base.
 /// </summary>
 internal sealed partial class KnowledgeStartup : BackgroundService
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(15);
 
+    /// <summary>Time between two reachability checks of ChromaDB; each is one small GET request.</summary>
+    internal static readonly TimeSpan ReachabilityInterval = TimeSpan.FromMinutes(1);
+
     private readonly KnowledgeStore _store;
     private readonly ConfigRepositoryIndexer _indexer;
+    private readonly KnowledgeStatus _status;
     private readonly IOptions<KnowledgeOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<KnowledgeStartup> _logger;
 
-    public KnowledgeStartup(KnowledgeStore store, ConfigRepositoryIndexer indexer, IOptions<KnowledgeOptions> options, TimeProvider timeProvider, ILogger<KnowledgeStartup> logger)
+    public KnowledgeStartup(
+        KnowledgeStore store,
+        ConfigRepositoryIndexer indexer,
+        KnowledgeStatus status,
+        IOptions<KnowledgeOptions> options,
+        TimeProvider timeProvider,
+        ILogger<KnowledgeStartup> logger)
     {
         _store = store;
         _indexer = indexer;
+        _status = status;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -53,6 +66,29 @@ internal sealed partial class KnowledgeStartup : BackgroundService
             return;
         }
 
+        await Task.WhenAll(PrepareAndIndexAsync(stoppingToken), WatchReachabilityAsync(stoppingToken));
+    }
+
+    // The check's request reports the result to the notifier, which sends only the changes between
+    // down and up. An unexpected error is logged, because a failed loop would stop the whole host.
+    private async Task WatchReachabilityAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ReachabilityInterval, _timeProvider);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await _status.CheckAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogReachabilityCheckFailed(ex);
+            }
+        }
+    }
+
+    private async Task PrepareAndIndexAsync(CancellationToken stoppingToken)
+    {
         var delay = FirstRetryDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -94,6 +130,9 @@ internal sealed partial class KnowledgeStartup : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Preparing the knowledge base failed: {Reason}; retrying in {DelaySeconds} s")]
     private partial void LogPrepareFailed(string reason, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking whether ChromaDB is reachable failed with an unexpected error; checking again in a minute")]
+    private partial void LogReachabilityCheckFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Indexing the configuration repository failed: {Reason}")]
     private partial void LogSyncFailed(string reason);

@@ -140,6 +140,51 @@ public sealed class ChromaFaultTests
         Assert.Equal("https://macha.example.org/", upMessage.GetProperty("extras").GetProperty("client::notification").GetProperty("click").GetProperty("url").GetString());
     }
 
+    [Fact]
+    public async Task KnowledgeStartup_ChromaStopsWhileIdle_NotifiesDown()
+    {
+        await using var chroma = await ChromaServer.StartAsync();
+        await using var gotify = await FakeGotifyServer.StartAsync();
+        gotify.AddApplicationToken(NotifierHarness.Token);
+        using var tokenDirectory = new TestDataDirectory();
+        var tokenFile = Path.Combine(tokenDirectory.Path, "gotify-token");
+        await File.WriteAllTextAsync(tokenFile, NotifierHarness.Token);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bed = await KnowledgeTestBed.StartAsync(
+            chroma.Uri,
+            settings: new Dictionary<string, string?>
+            {
+                ["Macha:Notifications:Gotify:Url"] = gotify.Uri.ToString(),
+                ["Macha:Notifications:Gotify:TokenFile"] = tokenFile,
+            },
+            configureServices: services => services.AddSingleton<TimeProvider>(time));
+        var startup = bed.Get<KnowledgeStartup>();
+        var notifier = bed.Get<NotificationService>();
+        await startup.StartAsync(CancellationToken.None);
+
+        // Seeding is the last request of the start-up work, so once a seed note is found, only the
+        // timer sends requests to ChromaDB.
+        await bed.WaitUntilSearchableAsync(KnowledgeCollection.Knowledge, "systemd service failed state restart", "seed-failed-unit-restart");
+        await chroma.StopAsync();
+
+        // The reachability timer runs on the fake clock, so the test moves it on a minute at a time.
+        for (var minute = 0; minute < 300 && notifier.GetStatus().QueueLength == 0; minute++)
+        {
+            time.Advance(KnowledgeStartup.ReachabilityInterval);
+            await Task.Delay(50);
+        }
+
+        using var sendLimit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await notifier.SendNextAsync(sendLimit.Token);
+        await startup.StopAsync(CancellationToken.None);
+
+        var message = Assert.Single(gotify.AcceptedMessages);
+        Assert.Equal("ChromaDB is down", message.GetProperty("title").GetString());
+
+        // Only the reachability check requests the version, so this message came from it.
+        Assert.Contains("ChromaDB version failed", message.GetProperty("message").GetString()!.Replace("\\", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     private static Task<KnowledgeTestBed> StartAsync(Uri chromaUrl, IndexNotReadyInjector faults) =>
         KnowledgeTestBed.StartAsync(chromaUrl, configureServices: services =>
             services.AddHttpClient(ChromaClientProvider.HttpClientName).AddHttpMessageHandler(() => new FaultHandler(faults)));
