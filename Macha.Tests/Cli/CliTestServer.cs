@@ -13,7 +13,14 @@ public sealed class CliTestServer : IDisposable
     private readonly WebApplicationFactory<Program> _server;
 
     public CliTestServer()
+        : this(_ => { })
     {
+    }
+
+    /// <param name="configure">Changes settings or services of the app before it starts, such as the Ollama URL.</param>
+    internal CliTestServer(Action<MachaWebFactory> configure)
+    {
+        configure(_factory);
         _server = _factory.WithWebHostBuilder(builder => builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0"));
         _server.UseKestrel();
         _server.StartServer();

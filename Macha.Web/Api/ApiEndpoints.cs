@@ -29,6 +29,7 @@ internal static class ApiEndpoints
         api.MapNotificationEndpoints();
         api.MapKnowledgeEndpoints();
         api.MapDiscussionEndpoints();
+        api.MapSettingsEndpoints();
         return endpoints;
     }
 }

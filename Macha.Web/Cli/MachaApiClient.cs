@@ -47,6 +47,9 @@ internal sealed class MachaApiClient : IDisposable
     public Task<JsonElement> PostAsync(string path, object? body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, path, body, cancellationToken);
 
+    public Task<JsonElement> DeleteAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, path, body: null, cancellationToken);
+
     public void Dispose() => _http.Dispose();
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)

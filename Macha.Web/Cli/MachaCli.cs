@@ -33,6 +33,9 @@ internal static class MachaCli
         new("resume", AutonomyVerbs.CreateResume),
         new("audit", AuditVerb.Create),
         new("knowledge", KnowledgeVerb.Create),
+        new("incidents", IncidentsVerb.Create),
+        new("notifications", NotificationsVerb.Create),
+        new("settings", SettingsVerb.Create),
         new("users", CredentialVerbs.CreateUsers),
         new("tokens", CredentialVerbs.CreateTokens),
     ];

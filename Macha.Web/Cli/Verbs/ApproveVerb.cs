@@ -15,7 +15,7 @@ internal static class ApproveVerb
         command.Subcommands.Add(CreateShow(context));
         command.Subcommands.Add(CreateDecision(context, "approve", "Approve a pending action and run it now; prints the outcome. Exit code 1 when the action failed."));
         command.Subcommands.Add(CreateDecision(context, "reject", "Reject a pending action, so it never runs."));
-        command.Subcommands.Add(CreateDiscuss(context));
+        command.Subcommands.Add(CreateDiscuss(context, "approvals", IdArgument()));
         return command;
     }
 
@@ -140,16 +140,18 @@ internal static class ApproveVerb
         return command;
     }
 
-    private static Command CreateDiscuss(CliContext context)
+    /// <summary>Creates a <c>discuss</c> command for the discussion endpoints under /api/<paramref name="collection"/>/{id}.</summary>
+    /// <param name="collection">"approvals" or "incidents".</param>
+    internal static Command CreateDiscuss(CliContext context, string collection, Argument<Guid> id)
     {
-        var id = IdArgument();
+        var subject = collection == "approvals" ? "an approval" : "an incident";
         var message = new Option<string>("--message", "-m") { Description = "A question or remark to add; the model's reply is printed. Without it, the discussion so far is printed." };
-        var command = new Command("discuss", "Print the discussion about an approval, or add to it with --message and print the model's reply.");
+        var command = new Command("discuss", $"Print the discussion about {subject}, or add to it with --message and print the model's reply.");
         command.Arguments.Add(id);
         command.Options.Add(message);
         command.SetAction(context.Run(async (parsed, client, output, cancellationToken) =>
         {
-            var path = $"api/approvals/{parsed.GetValue(id)}/discussion";
+            var path = $"api/{collection}/{parsed.GetValue(id)}/discussion";
             if (parsed.GetValue(message) is { Length: > 0 } text)
             {
                 var reply = await client.PostAsync(path, new { message = text }, cancellationToken);
@@ -214,5 +216,5 @@ internal static class ApproveVerb
         output.WriteLine();
     }
 
-    private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
+    internal static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
 }

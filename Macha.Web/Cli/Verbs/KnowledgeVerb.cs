@@ -2,14 +2,15 @@ using System.CommandLine;
 
 namespace Macha.Web.Cli.Verbs;
 
-/// <summary><c>knowledge</c>: search the knowledge base and add notes to it.</summary>
+/// <summary><c>knowledge</c>: search the knowledge base, add notes to it and delete them.</summary>
 internal static class KnowledgeVerb
 {
     public static Command Create(string name, CliContext context)
     {
-        var command = new Command(name, "Search Macha's knowledge base or add a note to it.");
+        var command = new Command(name, "Search Macha's knowledge base, add a note to it or delete one.");
         command.Subcommands.Add(CreateSearch(context));
         command.Subcommands.Add(CreateAdd(context));
+        command.Subcommands.Add(CreateDelete(context));
         return command;
     }
 
@@ -83,6 +84,29 @@ internal static class KnowledgeVerb
             else
             {
                 output.WriteLine($"Added note {note.Text("id")}.");
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateDelete(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "The note's id, as 'search' or 'add' prints it." };
+        var command = new Command("delete", "Delete a note of the knowledge collection. Exit code 3 when there is no such note.");
+        command.Arguments.Add(id);
+        command.SetAction(context.Run(async (parsed, client, output, cancellationToken) =>
+        {
+            var noteId = parsed.GetValue(id)!;
+            await client.DeleteAsync($"api/knowledge/{Uri.EscapeDataString(noteId)}", cancellationToken);
+            if (output.Json)
+            {
+                output.WriteJson(new { id = noteId, deleted = true });
+            }
+            else
+            {
+                output.WriteLine($"Deleted note {noteId}.");
             }
 
             return ExitCodes.Success;
