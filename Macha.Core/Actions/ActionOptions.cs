@@ -40,6 +40,13 @@ public sealed class ActionOptions
     public TimeSpan RestartSettleTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Time limit of each read-only command that previews an action queued for approval, such as
+    /// <c>nixos-rebuild dry-build</c>. A preview that runs out of time is killed, and the approval shows
+    /// why instead of the preview. The planner waits for previews, so this also delays the health cycle.
+    /// </summary>
+    public TimeSpan DryRunTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Risk per action kind, keyed by the kind's schema name such as "restart_unit", for kinds that should
     /// be treated as riskier here than by default. An override can only raise a kind's risk: a value below
     /// the built-in risk fails validation at start, and <see cref="ActionRiskPolicy"/> ignores it anyway.

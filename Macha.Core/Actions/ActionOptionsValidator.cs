@@ -12,6 +12,7 @@ internal sealed class ActionOptionsValidator : IValidateOptions<ActionOptions>
     private const int MaxProtectedUnitLength = 255;
     private static readonly TimeSpan MaxRestartWindow = TimeSpan.FromDays(7);
     private static readonly TimeSpan MaxRestartSettleTime = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan MaxDryRunTimeout = TimeSpan.FromMinutes(30);
 
     public ValidateOptionsResult Validate(string? name, ActionOptions options)
     {
@@ -51,6 +52,11 @@ internal sealed class ActionOptionsValidator : IValidateOptions<ActionOptions>
         if (options.RestartSettleTime < TimeSpan.Zero || options.RestartSettleTime > MaxRestartSettleTime)
         {
             failures.Add($"{Prefix}{nameof(ActionOptions.RestartSettleTime)} must be between 00:00:00 and {MaxRestartSettleTime}; got {options.RestartSettleTime}.");
+        }
+
+        if (options.DryRunTimeout <= TimeSpan.Zero || options.DryRunTimeout > MaxDryRunTimeout)
+        {
+            failures.Add($"{Prefix}{nameof(ActionOptions.DryRunTimeout)} must be greater than zero and at most {MaxDryRunTimeout}; got {options.DryRunTimeout}.");
         }
 
         foreach (var (kind, risk) in options.RiskOverrides ?? [])

@@ -43,6 +43,7 @@ internal sealed partial class ActionPlanner
     private readonly ActionRateLimiter _rateLimiter;
     private readonly ApprovalQueue _approvals;
     private readonly ActionExecutor _executor;
+    private readonly ActionDryRun _dryRun;
     private readonly AutonomySwitch _autonomySwitch;
     private readonly IHostInventory _inventory;
     private readonly IAuditLog _audit;
@@ -57,6 +58,7 @@ internal sealed partial class ActionPlanner
         ActionRateLimiter rateLimiter,
         ApprovalQueue approvals,
         ActionExecutor executor,
+        ActionDryRun dryRun,
         AutonomySwitch autonomySwitch,
         IHostInventory inventory,
         IAuditLog audit,
@@ -70,6 +72,7 @@ internal sealed partial class ActionPlanner
         _rateLimiter = rateLimiter;
         _approvals = approvals;
         _executor = executor;
+        _dryRun = dryRun;
         _autonomySwitch = autonomySwitch;
         _inventory = inventory;
         _audit = audit;
@@ -155,6 +158,7 @@ internal sealed partial class ActionPlanner
                         Diagnosis = diagnosis,
                         ExpectedEffect = request.ExpectedEffect,
                         Undo = request.Undo,
+                        DryRunOutput = await PreviewAsync(executable, cancellationToken),
                         IncidentId = incident.Id,
                         DedupKey = request.DedupKey,
                         ProposalJson = JsonSerializer.Serialize(proposal),
@@ -171,6 +175,21 @@ internal sealed partial class ActionPlanner
                 await AuditAsync(AuditEventTypes.Decision, incident, request.Kind, $"recorded only: {verdict.Reason}", null);
                 return new PlannedAction(request.Kind, ActionOutcome.RecordOnly, verdict.Reason, request);
         }
+    }
+
+    // A preview runs only for an action that is not already waiting, because the queue keeps the
+    // pending one and would drop this preview.
+    private async Task<string?> PreviewAsync(ExecutableActionRequest request, CancellationToken cancellationToken)
+    {
+        if (await _approvals.IsPendingAsync(request.DedupKey, cancellationToken))
+        {
+            return null;
+        }
+
+        var shell = _inventory.GetHosts().FirstOrDefault(h => h.HostName == request.HostName);
+        return shell is null
+            ? ActionDryRun.FailedPrefix + $"host {request.HostName} is not in the inventory."
+            : await _dryRun.RunAsync(request, shell, cancellationToken);
     }
 
     // Autonomy may have been paused since the decision above; an action that has not started yet

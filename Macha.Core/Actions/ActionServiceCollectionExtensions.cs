@@ -30,6 +30,7 @@ public static class ActionServiceCollectionExtensions
         // One limiter for the process, because its counts are what cap automatic actions across hosts.
         services.TryAddSingleton<ActionRateLimiter>();
         services.TryAddSingleton<Execution.ActionExecutor>();
+        services.TryAddSingleton<Execution.ActionDryRun>();
         services.TryAddSingleton<ActionPlanner>();
 
         // The switch reads the database and writes the audit log that AddMachaCore registers.

@@ -135,6 +135,13 @@ internal sealed partial class ApprovalQueue
         return new ApprovalEnqueueResult(approval, IsDuplicate: false);
     }
 
+    /// <summary>Returns whether an approval with <paramref name="dedupKey"/> is Pending.</summary>
+    public async Task<bool> IsPendingAsync(string dedupKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dedupKey);
+        return await FindPendingAsync(dedupKey, cancellationToken) is not null;
+    }
+
     /// <summary>Returns one page of approvals, newest first, optionally only those in <paramref name="state"/>.</summary>
     /// <param name="page">The page number, starting at 1.</param>
     /// <param name="pageSize">Approvals per page, from 1 to <see cref="MaxPageSize"/>.</param>

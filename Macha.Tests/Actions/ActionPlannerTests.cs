@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Macha.Core.Actions;
 using Macha.Core.Actions.Autonomy;
+using Macha.Core.Actions.Execution;
 using Macha.Core.Analysis;
 using Macha.Core.Approvals;
 using Macha.Core.Cycle;
@@ -37,6 +38,41 @@ public sealed class ActionPlannerTests
         Assert.Equal("Low", approval.Risk);
         Assert.NotNull(approval.ProposalJson);
         Assert.Contains("action.queued", await ReadActionsAsync(harness), StringComparison.Ordinal);
+        Assert.StartsWith($"$ {PreviewStatus("nginx.service")}\n× nginx.service - stand-in", approval.DryRunOutput, StringComparison.Ordinal);
+        Assert.Contains("ConsistsOf=nginx-reload.service", approval.DryRunOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_PreviewCannotRun_QueuesWithReason()
+    {
+        await using var harness = await StartAsync("nginx.service", "loaded", "Suggest", recordPreview: false);
+
+        await RunCycleAndPlanAsync(harness);
+
+        await using var db = harness.OpenDatabase();
+        var approval = await db.Approvals.SingleAsync();
+        Assert.Equal(ApprovalState.Pending, approval.State);
+        Assert.StartsWith(ActionDryRun.FailedPrefix, approval.DryRunOutput, StringComparison.Ordinal);
+        Assert.Contains("program not found", approval.DryRunOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_AlreadyPending_RunsNoSecondPreview()
+    {
+        await using var harness = await StartAsync("nginx.service", "loaded", "Suggest");
+        await RunCycleAndPlanAsync(harness);
+        var planner = harness.Get<ActionPlanner>();
+        AnalysisRecord analysis;
+        await using (var db = harness.OpenDatabase())
+        {
+            analysis = await db.Analyses.AsNoTracking().SingleAsync();
+        }
+
+        Shell(harness).CommandsRun.Clear();
+        var planned = await planner.PlanAsync(analysis);
+
+        Assert.Equal(ActionOutcome.AwaitApproval, Assert.Single(planned).Outcome);
+        Assert.Empty(Shell(harness).CommandsRun);
     }
 
     [Fact]
@@ -53,7 +89,9 @@ public sealed class ActionPlannerTests
         var result = await harness.Get<ApprovalRunner>().ApproveAndRunAsync(approvalId, "alice", "looks right");
 
         Assert.Equal(ApprovalRunStatus.Ran, result.Status);
-        Assert.Equal(["sudo -n systemctl restart -- nginx.service", "systemctl is-active -- nginx.service"], Shell(harness).CommandsRun);
+        Assert.Equal(
+            [PreviewStatus("nginx.service"), PreviewShow("nginx.service"), "sudo -n systemctl restart -- nginx.service", "systemctl is-active -- nginx.service"],
+            Shell(harness).CommandsRun);
         Assert.Equal(ApprovalState.Succeeded, (await harness.Get<ApprovalQueue>().GetAsync(approvalId))?.State);
         var actions = await ReadActionsAsync(harness);
         Assert.Contains("action.queued", actions, StringComparison.Ordinal);
@@ -195,16 +233,29 @@ public sealed class ActionPlannerTests
         return File.Exists(path) ? await File.ReadAllTextAsync(path) : string.Empty;
     }
 
+    private static string PreviewStatus(string unit) => $"systemctl status --no-pager --full --lines=20 -- {unit}";
+
+    private static string PreviewShow(string unit) =>
+        $"systemctl show --property=Id,Description,LoadState,ActiveState,SubState,Result,MainPID,NRestarts,StateChangeTimestamp,RequiredBy,BoundBy,ConsistsOf,TriggeredBy -- {unit}";
+
     private static Task<CycleHarness> StartAsync(
         string unit,
         string load,
         string autonomyLevel,
         Dictionary<string, string?>? extraSettings = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        bool recordPreview = true)
     {
         var shell = new ReplayShell("test-host")
             .WithCommand($"sudo -n systemctl restart -- {unit}", "")
             .WithCommand($"systemctl is-active -- {unit}", "active\n");
+        if (recordPreview)
+        {
+            shell
+                .WithCommand(PreviewStatus(unit), $"× {unit} - stand-in\n     Active: failed (Result: exit-code)\n", exitCode: 3)
+                .WithCommand(PreviewShow(unit), $"Id={unit}\nActiveState=failed\nConsistsOf=nginx-reload.service\n");
+        }
+
         return CycleHarness.StartAsync(
             [new FailedUnitCollector(unit, load)],
             [shell],
