@@ -3,6 +3,7 @@ using Macha.Tests.Fakes;
 using Macha.Web.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
 using Serilog.Events;
@@ -23,15 +24,18 @@ public sealed class SecuredWebFactory : WebApplicationFactory<Program>
 
     private readonly TestDataDirectory _data = new();
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
 
     public SecuredWebFactory()
         : this(new Dictionary<string, string?>())
     {
     }
 
-    internal SecuredWebFactory(Dictionary<string, string?> settings)
+    /// <param name="configureServices">Changes the app's services after Macha registered its own.</param>
+    internal SecuredWebFactory(Dictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     {
         _settings = settings;
+        _configureServices = configureServices;
         ReadToken = CredentialTools.CreateToken(ReadTokenName, [MachaPolicies.Read]);
         OperateToken = CredentialTools.CreateToken(OperateTokenName, [MachaPolicies.Read, MachaPolicies.Operate]);
         UsersFile = Path.Combine(_data.Path, "users");
@@ -41,6 +45,8 @@ public sealed class SecuredWebFactory : WebApplicationFactory<Program>
     }
 
     public NewApiToken ReadToken { get; }
+
+    public string DataDirectory => _data.Path;
 
     public NewApiToken OperateToken { get; }
 
@@ -71,6 +77,10 @@ public sealed class SecuredWebFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(Logs));
+        if (_configureServices is not null)
+        {
+            builder.ConfigureTestServices(_configureServices);
+        }
     }
 
     protected override void Dispose(bool disposing)
