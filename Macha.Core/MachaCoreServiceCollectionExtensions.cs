@@ -55,6 +55,10 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddMachaStorage();
 
         services.AddSingleton<SnapshotCollector>();
+
+        // The NixOS pipeline's checks run the same collectors and detectors before and after activation.
+        services.AddSingleton(provider => new Actions.Execution.HostFindingsProbe(
+            provider.GetRequiredService<SnapshotCollector>(), provider.GetRequiredService<DetectionEngine>()));
         services.AddSingleton<IncidentTracker>();
         services.AddSingleton<CycleEvents>();
         services.AddSingleton<MachaEvents>();

@@ -43,7 +43,8 @@ public sealed partial class ActionExecutor
         IOptions<ActionOptions> options,
         TimeProvider timeProvider,
         ILogger<ActionExecutor> logger,
-        IDbContextFactory<MachaDbContext>? databases = null)
+        IDbContextFactory<MachaDbContext>? databases = null,
+        HostFindingsProbe? probe = null)
     {
         ArgumentNullException.ThrowIfNull(protectedTargets);
         ArgumentNullException.ThrowIfNull(auditLog);
@@ -56,7 +57,7 @@ public sealed partial class ActionExecutor
         _options = options;
         _timeProvider = timeProvider;
         _verifier = new ActionVerifier(timeProvider);
-        _nixos = new NixosPipeline(new NixosHealthChecks(protectedTargets, databases));
+        _nixos = new NixosPipeline(new NixosHealthChecks(protectedTargets, databases, probe));
         _logger = logger;
     }
 

@@ -50,6 +50,8 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
             return run.Fail($"Nothing ran, because the checks after activation need it: {listError}");
         }
 
+        run.Baseline = await checks.ProbeBeforeAsync(shell, cancellationToken).ConfigureAwait(false);
+
         var dryBuild = await run.StepAsync(request.BuildCommand(NixosRebuildStage.DryBuild)).ConfigureAwait(false);
         if (dryBuild.Failure is not null)
         {
@@ -79,7 +81,7 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
         }
 
         failedUnits.AddRange(test.Report.FailedUnits);
-        var afterTest = await checks.CheckAsync(protectedBefore, request.IncidentId, shell, run.Executed, cancellationToken).ConfigureAwait(false);
+        var afterTest = await checks.CheckAsync(protectedBefore, request.IncidentId, shell, run.Executed, cancellationToken, run.Baseline, failedUnits).ConfigureAwait(false);
         if (!afterTest.Passed)
         {
             return await run.RollBackAsync(ReactivateProfile, protectedBefore, checks, $"The checks after nixos-rebuild test failed: {afterTest.Detail}", verification: afterTest.Detail).ConfigureAwait(false);
@@ -93,7 +95,7 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
         }
 
         failedUnits.AddRange(switched.Report.FailedUnits);
-        var afterSwitch = await checks.CheckAsync(protectedBefore, request.IncidentId, shell, run.Executed, cancellationToken).ConfigureAwait(false);
+        var afterSwitch = await checks.CheckAsync(protectedBefore, request.IncidentId, shell, run.Executed, cancellationToken, run.Baseline, failedUnits).ConfigureAwait(false);
         if (!afterSwitch.Passed)
         {
             return await run.RollBackAsync(SwitchBack, protectedBefore, checks, $"The checks after nixos-rebuild switch failed: {afterSwitch.Detail}", verification: afterSwitch.Detail).ConfigureAwait(false);
@@ -118,13 +120,16 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
             return run.Fail($"Nothing ran, because the checks after the rollback need it: {listError}");
         }
 
+        run.Baseline = await checks.ProbeBeforeAsync(shell, cancellationToken).ConfigureAwait(false);
+
         var rollback = await run.StepAsync(request.BuildCommands()[0]).ConfigureAwait(false);
         if (rollback.Failure is not null && !rollback.Report.SwitchedWithFailedUnits)
         {
             return run.Fail($"nixos-rebuild switch --rollback failed, and the host may be partly switched; a person must look at it: {rollback.Failure}", escalates: true);
         }
 
-        var verification = await checks.CheckAsync(protectedBefore, request.IncidentId, shell, run.Executed, cancellationToken).ConfigureAwait(false);
+        var verification = await checks.CheckAsync(
+            protectedBefore, request.IncidentId, shell, run.Executed, cancellationToken, run.Baseline, rollback.Report.FailedUnits).ConfigureAwait(false);
         return verification.Passed
             ? run.Succeed($"Rolled back to the previous generation. {verification.Detail}", verification.Detail, rollback.Excerpt)
             : run.VerificationFailed(
@@ -147,6 +152,9 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
     {
         public List<ExecutedCommand> Executed { get; } = [];
 
+        /// <summary>The host's findings before activation, or null when the checks have no probe.</summary>
+        public HostFindings? Baseline { get; set; }
+
         public async Task<Step> StepAsync(CommandRequest command)
         {
             var result = await shell.RunAsync(command, cancellationToken).ConfigureAwait(false);
@@ -166,7 +174,7 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
             }
             else
             {
-                var after = await checks.CheckAsync(protectedBefore, null, shell, Executed, cancellationToken).ConfigureAwait(false);
+                var after = await checks.CheckAsync(protectedBefore, null, shell, Executed, cancellationToken, Baseline, rollback.Report.FailedUnits).ConfigureAwait(false);
                 undoResult = after.Passed
                     ? $"Rolled back to the previous generation ({undo.DisplayText}). {after.Detail}"
                     : $"Rolled back to the previous generation ({undo.DisplayText}), but the checks afterwards still fail: {after.Detail}";
