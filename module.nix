@@ -745,6 +745,12 @@ in
         wants = [ "network-online.target" ];
         after = [ "network-online.target" ] ++ optional cfg.chromadb.enableLocal "chromadb.service";
 
+        # A NixOS rebuild that Macha runs on this host must not restart Macha: the activation runs in
+        # this unit's control group, and a restart would kill it and end Macha's rebuild pipeline
+        # before its checks and rollback. Macha refuses to rebuild its own host without this. A new
+        # Macha version starts with the next restart of the unit, which the rebuild's outcome asks for.
+        restartIfChanged = false;
+
         # The collectors and diagnostics run these programs. The privileged ones come first, so sudo
         # resolves the same paths its rules name; /run/wrappers holds the setuid sudo.
         path = [

@@ -82,6 +82,14 @@ public sealed class NixModuleTests
     }
 
     [Fact]
+    public async Task Minimal_Unit_IsNotRestartedByActivation()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Minimal);
+
+        Assert.False(Unit(result).GetProperty("restartIfChanged").GetBoolean());
+    }
+
+    [Fact]
     public async Task Minimal_User_IsSystemUserWithGroup()
     {
         var result = await NixEvaluator.EvaluateModuleAsync(Minimal);

@@ -15,10 +15,16 @@ namespace Macha.Core.Actions.Execution;
 /// touch the system profile, so the previous generation is still the profile's current one and is
 /// activated again with its own <c>switch-to-configuration test</c>. Once <c>switch</c> has moved the
 /// profile, <c>nixos-rebuild switch --rollback</c> moves it back and activates that generation.
-/// NOTE: when Macha runs on the host it rebuilds and activation restarts Macha's own unit, the process
-/// stops mid-pipeline; the approval is then marked interrupted at the next start and never re-run.
+/// On the host Macha itself runs on, a rebuild or rollback runs only when Macha's own unit is marked
+/// <c>X-RestartIfChanged=false</c>, so activation cannot restart Macha in the middle of the pipeline
+/// (see <see cref="MachaUnit"/>). A stop of Macha for another reason still leaves the approval
+/// interrupted, and it is never re-run.
 /// </remarks>
-internal sealed class NixosPipeline(NixosHealthChecks checks)
+/// <param name="machaUnitOf">
+/// Returns Macha's own service unit when a shell runs on Macha's machine, or null; by default
+/// <see cref="MachaUnit.Of"/>.
+/// </param>
+internal sealed class NixosPipeline(NixosHealthChecks checks, Func<IHostShell, string?>? machaUnitOf = null)
 {
     public const string SystemProfile = "/nix/var/nix/profiles/system";
 
@@ -35,6 +41,11 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
     public async Task<PipelineResult> RebuildAsync(RebuildNixos request, IHostShell shell, CancellationToken cancellationToken)
     {
         var run = new Run(shell, cancellationToken);
+        var machaUnit = await CheckMachaUnitAsync(run).ConfigureAwait(false);
+        if (machaUnit.Refusal is { } refusal)
+        {
+            return run.Fail(refusal, escalates: true);
+        }
 
         var profile = await run.StepAsync(ReadProfile).ConfigureAwait(false);
         if (profile.Failure is not null)
@@ -107,12 +118,18 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
         var summary = units.Count == 0
             ? $"Switched to {request.FlakeRef}. {afterSwitch.Detail}"
             : $"Switched to {request.FlakeRef}, but {units.Count} unit(s) failed during activation: {string.Join(", ", units)}. {afterSwitch.Detail}";
+        summary += await DescribeMachaUnitChangeAsync(run, machaUnit).ConfigureAwait(false);
         return run.Succeed(summary, afterSwitch.Detail, switched.Excerpt);
     }
 
     public async Task<PipelineResult> RollBackAsync(RollbackNixos request, IHostShell shell, CancellationToken cancellationToken)
     {
         var run = new Run(shell, cancellationToken);
+        var machaUnit = await CheckMachaUnitAsync(run).ConfigureAwait(false);
+        if (machaUnit.Refusal is { } refusal)
+        {
+            return run.Fail(refusal, escalates: true);
+        }
         var (protectedBefore, listError, listCommand) = await checks.ListActiveProtectedAsync(shell, cancellationToken).ConfigureAwait(false);
         run.Executed.Add(listCommand);
         if (protectedBefore is null)
@@ -131,10 +148,56 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
         var verification = await checks.CheckAsync(
             protectedBefore, request.IncidentId, shell, run.Executed, cancellationToken, run.Baseline, rollback.Report.FailedUnits).ConfigureAwait(false);
         return verification.Passed
-            ? run.Succeed($"Rolled back to the previous generation. {verification.Detail}", verification.Detail, rollback.Excerpt)
+            ? run.Succeed(
+                $"Rolled back to the previous generation. {verification.Detail}{await DescribeMachaUnitChangeAsync(run, machaUnit).ConfigureAwait(false)}",
+                verification.Detail,
+                rollback.Excerpt)
             : run.VerificationFailed(
                 $"Rolled back to the previous generation, but the checks afterwards failed: {verification.Detail}; a rollback has no automatic undo, so a person must look at the host.",
                 verification.Detail);
+    }
+
+    // On Macha's own machine, reads Macha's unit file and refuses the activation unless NixOS will
+    // leave the unit running. Refusing is the safe choice: a restart kills the activation, which runs
+    // in Macha's control group, and ends the pipeline before its checks and rollback decision.
+    private async Task<MachaUnitCheck> CheckMachaUnitAsync(Run run)
+    {
+        var unit = (machaUnitOf ?? MachaUnit.Of)(run.Shell);
+        if (unit is null)
+        {
+            return new MachaUnitCheck(null, null, null);
+        }
+
+        var (text, error, command) = await MachaUnit.ReadUnitFileAsync(run.Shell, unit, run.CancellationToken).ConfigureAwait(false);
+        run.Executed.Add(command);
+        if (text is null)
+        {
+            return new MachaUnitCheck(unit, null, $"Nothing ran: this host runs Macha itself as {unit}, and whether activation would restart it is unknown, because Macha {error}.");
+        }
+
+        return MachaUnit.IsKeptAcrossActivation(text)
+            ? new MachaUnitCheck(unit, text, null)
+            : new MachaUnitCheck(
+                unit,
+                text,
+                $"Nothing ran: this host runs Macha itself as {unit}, and activation would restart that unit in the middle of the rebuild, which kills the activation and ends the pipeline before its checks and rollback. "
+                + "Set restartIfChanged = false on the unit (the services.macha-autonomous NixOS module does), or run the rebuild by hand.");
+    }
+
+    // The running Macha keeps its old program when activation changed its unit, so the outcome asks
+    // for a restart to run the new one.
+    private static async Task<string> DescribeMachaUnitChangeAsync(Run run, MachaUnitCheck check)
+    {
+        if (check.Unit is null || check.UnitFile is null)
+        {
+            return string.Empty;
+        }
+
+        var (text, _, command) = await MachaUnit.ReadUnitFileAsync(run.Shell, check.Unit, run.CancellationToken).ConfigureAwait(false);
+        run.Executed.Add(command);
+        return text is null || string.Equals(text, check.UnitFile, StringComparison.Ordinal)
+            ? string.Empty
+            : $" Macha's own unit {check.Unit} changed and was left running, so Macha still runs its previous version; restart {check.Unit} to run the new one.";
     }
 
     private static async Task<bool> ProfileMovedAsync(Run run, string profileBefore)
@@ -150,6 +213,10 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
     /// <summary>The commands run so far and helpers that turn them into an outcome.</summary>
     private sealed class Run(IHostShell shell, CancellationToken cancellationToken)
     {
+        public IHostShell Shell => shell;
+
+        public CancellationToken CancellationToken => cancellationToken;
+
         public List<ExecutedCommand> Executed { get; } = [];
 
         /// <summary>The host's findings before activation, or null when the checks have no probe.</summary>
@@ -233,6 +300,10 @@ internal sealed class NixosPipeline(NixosHealthChecks checks)
             return report.ErrorSummary is { } summary ? LogTextSanitizer.Sanitize(summary) : LogTextSanitizer.Sanitize(text);
         }
     }
+
+    /// <param name="UnitFile">The text of Macha's unit file before activation, to tell whether activation changed it.</param>
+    /// <param name="Refusal">Why the pipeline must not run on this host, or null.</param>
+    private sealed record MachaUnitCheck(string? Unit, string? UnitFile, string? Refusal);
 
     /// <param name="Started">False when the command certainly did nothing: it was missing, or sudo needed a password.</param>
     private sealed record Step(CommandResult Result, NixosRebuildReport Report, string? Failure, string Excerpt, bool Started);
