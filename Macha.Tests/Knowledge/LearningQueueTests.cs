@@ -104,6 +104,32 @@ public sealed class LearningQueueTests : IDisposable
         Assert.Empty(await PendingAsync(bed));
     }
 
+    [Fact]
+    public async Task OnActionCompletedAsync_QueueFull_DropsNewOutcome()
+    {
+        // Nothing here sends a request to ChromaDB, so the address only has to be set, on loopback.
+        await using var bed = await KnowledgeTestBed.StartAsync(new Uri("http://127.0.0.1:1/"));
+        var (incident, _) = await bed.OpenIncidentAsync();
+        await using (var db = bed.Harness.OpenDatabase())
+        {
+            db.PendingLearnings.AddRange(Enumerable.Range(0, KnowledgeLearner.Capacity).Select(i => new PendingLearningRecord
+            {
+                DocumentId = $"incident-filler-{i}",
+                Title = "filler",
+                Text = "filler",
+                MetadataJson = "{}",
+                QueuedAt = DateTimeOffset.UnixEpoch,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        await bed.Get<KnowledgeLearner>().OnActionCompletedAsync(RestartSucceeded(incident.Id));
+
+        var pending = await PendingAsync(bed);
+        Assert.Equal(KnowledgeLearner.Capacity, pending.Count);
+        Assert.All(pending, p => Assert.StartsWith("incident-filler-", p.DocumentId, StringComparison.Ordinal));
+    }
+
     private static async Task<List<PendingLearningRecord>> PendingAsync(KnowledgeTestBed bed)
     {
         await using var db = bed.Harness.OpenDatabase();
