@@ -6,9 +6,9 @@ namespace Macha.Tests.Scenarios;
 /// Replays a scenario's files and commands. A command matches the recorded prefix that is longest,
 /// so "journalctl -o json" covers whatever cursor or time arguments the collector adds.
 /// </summary>
-internal sealed class ScenarioShell(Scenario scenario, bool previousCycle) : IHostShell
+internal sealed class ScenarioShell(Scenario scenario, bool previousCycle, string hostName = "scenario-host") : IHostShell
 {
-    public string HostName => "scenario-host";
+    public string HostName => hostName;
 
     public async Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken = default)
     {
