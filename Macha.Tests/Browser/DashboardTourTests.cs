@@ -18,7 +18,7 @@ namespace Macha.Tests.Browser;
 /// <summary>
 /// Every dashboard page in Debian's chromium, signed in, with live data. The start-up cycle checks
 /// the machine the tests run on and a scripted host, "web-1". That host's recorded state has a nearly
-/// full root filesystem, a failed nginx.service and high memory use. A real Chroma server holds the seed
+/// full root filesystem, a failed nginx.service and high memory use. A real Chroma server contains the seed
 /// notes. Each page must show its content, no error bar and no console error, at desktop and phone
 /// widths, in a browser whose time zone is far from UTC.
 /// </summary>
@@ -26,6 +26,12 @@ namespace Macha.Tests.Browser;
 public sealed class DashboardTourTests : IClassFixture<BrowserFixture>, IAsyncLifetime, IDisposable
 {
     private const string ScriptedHostName = "web-1";
+
+    // A neutral name for the machine the tests run on, so screenshots show no real host name.
+    private const string LocalHostName = "controller";
+
+    /// <summary>Where the README's screenshots go when set; docs/screenshots/take.sh sets it.</summary>
+    private const string ReadmeScreenshotVariable = "MACHA_README_SCREENSHOTS";
     private const string UserName = "operator";
     private const string Password = "tour-password-for-tests";
 
@@ -55,6 +61,7 @@ public sealed class DashboardTourTests : IClassFixture<BrowserFixture>, IAsyncLi
         var usersFile = Path.Combine(_factory.DataDirectory, "users");
         await File.WriteAllTextAsync(usersFile, CredentialTools.CreateUserLine(UserName, Password) + "\n");
         _factory
+            .WithSetting("Macha:LocalHostName", LocalHostName)
             .WithSetting("Macha:Authentication:UsersFile", usersFile)
             .WithSetting("Macha:Actions:RestartSettleTime", "00:00:00")
             .WithSetting("Macha:Analysis:OllamaUrl", _ollama.Uri.ToString())
@@ -83,6 +90,7 @@ public sealed class DashboardTourTests : IClassFixture<BrowserFixture>, IAsyncLi
     public async Task Pages_SignedInWithLiveData_ShowContentWithoutErrors()
     {
         var localHost = _factory.Services.GetRequiredService<LocalProcessShell>().HostName;
+        Assert.Equal(LocalHostName, localHost);
         var nginx = await FindIncidentAsync("FailedUnit", "nginx.service");
         var restart = await WaitForPendingApprovalAsync("nginx.service");
 
@@ -183,15 +191,67 @@ public sealed class DashboardTourTests : IClassFixture<BrowserFixture>, IAsyncLi
         }
     }
 
+    /// <summary>
+    /// Takes the README's pictures of the Overview at 1280 pixels and of an approval on a phone.
+    /// They go to the directory named by MACHA_README_SCREENSHOTS, or to the test output.
+    /// </summary>
+    [Fact]
+    public async Task ReadmeScreenshots_OverviewAndApproval_ShowLiveData()
+    {
+        var directory = Environment.GetEnvironmentVariable(ReadmeScreenshotVariable) is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(BrowserFixture.ScreenshotDirectory, "readme");
+        Directory.CreateDirectory(directory);
+        var restart = await WaitForPendingApprovalAsync("nginx.service");
+        var overviewPath = Path.Combine(directory, "overview.png");
+        var approvalPath = Path.Combine(directory, "approval.png");
+
+        await using (var desktop = await SignInAsync(Desktop))
+        {
+            var page = await desktop.NewPageAsync();
+            await page.GotoAsync("/");
+            await Expect(page.Locator("[data-test=circuit]")).ToHaveAttributeAsync("data-interactive", "true");
+            await Expect(page.Locator("[data-test=incidents]")).ToContainTextAsync("nginx.service");
+            await Expect(page.Locator("[data-test=dependency-chromadb]")).ToContainTextAsync("ok");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = overviewPath, Animations = ScreenshotAnimations.Disabled });
+        }
+
+        await using (var phone = await SignInAsync(Phone, deviceScaleFactor: 2))
+        {
+            var page = await phone.NewPageAsync();
+            await page.GotoAsync($"/approvals/{restart.Id}");
+            await Expect(page.Locator("[data-test=circuit]")).ToHaveAttributeAsync("data-interactive", "true");
+            var card = page.Locator($"[data-test='approval-{restart.Id}']");
+            await card.GetByLabel("Comment (optional)").FillAsync("nginx is down, go ahead");
+            await card.GetByLabel("Comment (optional)").PressAsync("Tab");
+            await Expect(card.Locator("[data-test=approve]")).ToBeFocusedAsync();
+
+            // The picture reaches down to the buttons, which a phone shows after one scroll.
+            await page.EvaluateAsync("window.scrollTo(0, 0)");
+            var buttons = await card.Locator("[data-test=approve]").BoundingBoxAsync();
+            await page.ScreenshotAsync(new PageScreenshotOptions
+            {
+                Path = approvalPath,
+                FullPage = true,
+                Clip = new Clip { X = 0, Y = 0, Width = Phone.Width, Height = buttons!.Y + buttons.Height + 24 },
+                Animations = ScreenshotAnimations.Disabled,
+            });
+        }
+
+        Assert.True(new FileInfo(overviewPath).Length > 10_000, $"{overviewPath} is too small to be a screenshot.");
+        Assert.True(new FileInfo(approvalPath).Length > 10_000, $"{approvalPath} is too small to be a screenshot.");
+    }
+
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 
     /// <summary>Signs in through the real form in a fresh browser context, as a person would.</summary>
-    private async Task<IBrowserContext> SignInAsync(ViewportSize viewport)
+    private async Task<IBrowserContext> SignInAsync(ViewportSize viewport, float deviceScaleFactor = 1)
     {
         var context = await _browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = _baseUri.ToString(),
             ViewportSize = viewport,
+            DeviceScaleFactor = deviceScaleFactor,
             TimezoneId = BrowserTimeZone,
             Locale = "de-DE",
         });
