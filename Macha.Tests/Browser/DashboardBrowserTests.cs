@@ -113,6 +113,37 @@ public sealed class DashboardBrowserTests : IClassFixture<BrowserFixture>, IAsyn
     }
 
     [Fact]
+    public async Task ApproveAndReject_OneClickEach_BothInAuditTrail()
+    {
+        var approvedId = await EnqueueRestartAsync();
+        var rejectedId = await EnqueueHighRiskAsync();
+        var page = await OpenAsync("/approvals", Desktop);
+
+        await page.Locator($"[data-test=approval-{approvedId}] [data-test=approve]").ClickAsync();
+        await Assertions.Expect(page.Locator($"[data-test=approval-{approvedId}]")).ToHaveCountAsync(0);
+        await page.Locator($"[data-test=approval-{rejectedId}] [data-test=reject]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-test=no-pending]")).ToBeVisibleAsync();
+
+        var audit = await OpenAsync("/audit/actions?type=approval.", Desktop);
+        var lines = audit.Locator("[data-test=audit-line]");
+        await Assertions.Expect(lines).ToHaveCountAsync(2);
+        var approvedLine = lines.Filter(new() { HasText = "approval.approved" });
+        var rejectedLine = lines.Filter(new() { HasText = "approval.rejected" });
+        await Assertions.Expect(approvedLine).ToHaveCountAsync(1);
+        await Assertions.Expect(rejectedLine).ToHaveCountAsync(1);
+        await Assertions.Expect(approvedLine).ToContainTextAsync("local");
+        await Assertions.Expect(approvedLine).ToContainTextAsync(ReplayHost);
+        await Assertions.Expect(rejectedLine).ToContainTextAsync(ReplayHost);
+        await Assertions.Expect(audit.Locator("[data-test=chain-intact]")).ToBeVisibleAsync();
+        await ScreenshotAsync(audit, "audit-approved-and-rejected-1280");
+
+        var all = await OpenAsync("/audit/actions", Desktop);
+        await Assertions.Expect(all.Locator("[data-test=audit-line]").Filter(new() { HasText = "action.succeeded" })).ToHaveCountAsync(1);
+        Assert.Equal(ApprovalState.Succeeded, (await _factory.Services.GetRequiredService<ApprovalQueue>().GetAsync(approvedId))?.State);
+        Assert.Equal(ApprovalState.Rejected, (await _factory.Services.GetRequiredService<ApprovalQueue>().GetAsync(rejectedId))?.State);
+    }
+
+    [Fact]
     public async Task ApprovalsPage_NewApproval_AppearsWithoutReload()
     {
         var page = await OpenAsync("/approvals", Desktop);

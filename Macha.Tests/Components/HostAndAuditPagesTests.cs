@@ -1,5 +1,6 @@
 using Bunit;
 using Macha.Core.Storage.Audit;
+using Macha.Tests.Approvals;
 using Macha.Web.Components.Pages;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,6 +85,29 @@ public sealed class HostAndAuditPagesTests : DashboardPageContext
         var lines = page.FindAll("[data-test=audit-line]");
         Assert.Equal(2, lines.Count);
         Assert.Contains(AuditEventTypes.ActionSucceeded, lines[0].TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditTrail_ApprovedAndRejected_ShowsBothDecisions()
+    {
+        var queue = Harness.Get<Macha.Core.Approvals.ApprovalQueue>();
+        var approved = (await queue.EnqueueAsync(ApprovalTestData.Request("restart-unit:web-1:nginx.service"))).Approval.Id;
+        var rejected = (await queue.EnqueueAsync(ApprovalTestData.Request("restart-unit:web-1:php-fpm.service"))).Approval.Id;
+        await queue.ApproveAsync(approved, "alice", "go ahead");
+        await queue.RejectAsync(rejected, "bob", "not during the sale");
+        NavigateTo("/audit/actions?type=approval.");
+
+        var page = Render<AuditTrail>();
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-test=audit-line]").Count));
+        var lines = page.FindAll("[data-test=audit-line]").Select(line => line.TextContent).ToList();
+        var approvedLine = Assert.Single(lines, line => line.Contains(AuditEventTypes.ApprovalApproved, StringComparison.Ordinal));
+        var rejectedLine = Assert.Single(lines, line => line.Contains(AuditEventTypes.ApprovalRejected, StringComparison.Ordinal));
+        Assert.Contains("alice", approvedLine, StringComparison.Ordinal);
+        Assert.Contains("go ahead", approvedLine, StringComparison.Ordinal);
+        Assert.Contains("bob", rejectedLine, StringComparison.Ordinal);
+        Assert.Contains("not during the sale", rejectedLine, StringComparison.Ordinal);
+        Assert.Contains("all 2 lines", page.Find("[data-test=chain-intact]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
