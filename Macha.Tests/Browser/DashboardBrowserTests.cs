@@ -97,6 +97,43 @@ public sealed class DashboardBrowserTests : IClassFixture<BrowserFixture>, IAsyn
     }
 
     [Fact]
+    public async Task Approve_KeyboardOnlyOnPhone_ConfirmsWithFocusMoves()
+    {
+        var id = await EnqueueHighRiskAsync();
+        var page = await OpenAsync($"/approvals/{id}", Phone);
+        var card = page.Locator($"[data-test=approval-{id}]").First;
+        var approve = card.GetByRole(AriaRole.Button, new() { Name = $"Approve nixos-switch on {ReplayHost}", Exact = true });
+        var cancel = card.GetByRole(AriaRole.Button, new() { Name = $"Cancel, do not run nixos-switch on {ReplayHost}", Exact = true });
+        var confirm = card.GetByRole(AriaRole.Button, new() { Name = $"Yes, run nixos-switch on {ReplayHost}", Exact = true });
+
+        await card.GetByLabel("Comment (optional)").FocusAsync();
+        await page.Keyboard.TypeAsync("checked the flake");
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(approve).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(card.GetByRole(AriaRole.Alertdialog, new() { Name = "Run this high-risk action?" })).ToBeVisibleAsync();
+        await Assertions.Expect(cancel).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(card.Locator("[data-test=confirmation]")).ToHaveCountAsync(0);
+        await Assertions.Expect(approve).ToBeFocusedAsync();
+        var queue = _factory.Services.GetRequiredService<ApprovalQueue>();
+        Assert.Equal(ApprovalState.Pending, (await queue.GetAsync(id))?.State);
+
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(cancel).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Shift+Tab");
+        await Assertions.Expect(confirm).ToBeFocusedAsync();
+        await ScreenshotAsync(page, "approval-keyboard-confirm-390");
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(card.Locator("[data-test=approval-state]")).Not.ToHaveTextAsync("Pending");
+        var approved = (await queue.GetTransitionsAsync(id)).Single(t => t.To == ApprovalState.Approved);
+        Assert.Equal("checked the flake", approved.Comment);
+        Assert.Equal("local", approved.Actor);
+    }
+
+    [Fact]
     public async Task Reject_Desktop_RecordsTheRejection()
     {
         var id = await EnqueueRestartAsync();

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Macha.Core.Analysis.Decisions;
 using Macha.Core.Approvals;
 using Macha.Tests.Approvals;
@@ -128,6 +130,53 @@ public sealed class ApprovalsPageTests : DashboardPageContext
             ApprovalState.Approved,
             Harness.Get<ApprovalQueue>().GetTransitionsAsync(id).GetAwaiter().GetResult().Select(t => t.To)));
     }
+
+    [Fact]
+    public async Task Buttons_Always_NameTheActionAndHost()
+    {
+        var id = await EnqueueAsync(ApprovalTestData.Request("nixos:test-host") with { Risk = "High" });
+        var page = Render<ApprovalsPage>(parameters => parameters.Add(p => p.Id, id));
+        page.WaitForAssertion(() => page.Find("[data-test=approve]"));
+
+        Assert.Equal("Approve restart-unit on test-host", page.Find("[data-test=approve]").GetAttribute("aria-label"));
+        Assert.Equal("Reject restart-unit on test-host", page.Find("[data-test=reject]").GetAttribute("aria-label"));
+        Assert.Equal("polite", page.Find($"[data-test=approval-{id}] .chips").GetAttribute("aria-live"));
+
+        page.Find("[data-test=approve]").Click();
+
+        page.WaitForAssertion(() => page.Find("[data-test=confirmation]"));
+        var confirmation = page.Find("[data-test=confirmation]");
+        Assert.Equal("alertdialog", confirmation.GetAttribute("role"));
+        Assert.Equal("Run this high-risk action?", page.Find($"#{confirmation.GetAttribute("aria-labelledby")}").TextContent);
+        Assert.Contains("changes the whole host", page.Find($"#{confirmation.GetAttribute("aria-describedby")}").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Yes, run restart-unit on test-host", page.Find("[data-test=confirm]").GetAttribute("aria-label"));
+        Assert.Equal("Cancel, do not run restart-unit on test-host", page.Find("[data-test=cancel]").GetAttribute("aria-label"));
+    }
+
+    [Fact]
+    public async Task Confirmation_OpenAndEscape_MovesFocus()
+    {
+        var id = await EnqueueAsync(ApprovalTestData.Request("nixos:test-host") with { Risk = "High" });
+        var page = Render<ApprovalsPage>(parameters => parameters.Add(p => p.Id, id));
+        page.WaitForAssertion(() => page.Find("[data-test=approve]"));
+
+        page.Find("[data-test=approve]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(ElementReferenceOf(page.Find("[data-test=cancel]")), LastFocusedElement()));
+
+        page.Find("[data-test=confirmation]").KeyDown(new KeyboardEventArgs { Key = "Escape" });
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-test=confirmation]")));
+        page.WaitForAssertion(() => Assert.Equal(ElementReferenceOf(page.Find("[data-test=approve]")), LastFocusedElement()));
+        Assert.Equal(ApprovalState.Pending, (await Harness.Get<ApprovalQueue>().GetAsync(id))?.State);
+    }
+
+    /// <summary>The id bUnit gives the element that a component captured with @ref.</summary>
+    private static string? ElementReferenceOf(AngleSharp.Dom.IElement element) => element.GetAttribute("blazor:elementReference");
+
+    /// <summary>The element of the last FocusAsync call, by its reference id.</summary>
+    private string? LastFocusedElement() =>
+        JSInterop.Invocations.Where(i => i.Identifier == "Blazor._internal.domWrapper.focus").Select(i => ((ElementReference)i.Arguments[0]!).Id).LastOrDefault();
 
     [Fact]
     public async Task Render_ReadOnlyUser_ShowsNoButtons()

@@ -1,5 +1,7 @@
 using Macha.Core.Approvals;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
 
 namespace Macha.Web.Components.Controls;
 
@@ -13,6 +15,10 @@ public sealed partial class ApprovalCard
 
     private string? _comment;
     private bool _confirming;
+    private MudButton? _approveButton;
+    private MudButton? _cancelButton;
+    private bool _focusCancelAfterRender;
+    private bool _focusApproveAfterRender;
 
     [Parameter, EditorRequired]
     public ApprovalRecord Approval { get; set; } = default!;
@@ -64,15 +70,55 @@ public sealed partial class ApprovalCard
         }
     }
 
+    private string ConfirmTitleId => $"confirm-title-{Approval.Id}";
+
+    private string ConfirmTextId => $"confirm-text-{Approval.Id}";
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // The buttons exist only after the render that shows them, so focus moves here.
+        MudButton? target = null;
+        if (_focusCancelAfterRender)
+        {
+            target = _cancelButton;
+        }
+        else if (_focusApproveAfterRender)
+        {
+            target = _approveButton;
+        }
+
+        _focusCancelAfterRender = false;
+        _focusApproveAfterRender = false;
+        if (target is not null)
+        {
+            await target.FocusAsync();
+        }
+    }
+
     private async Task ApproveClickedAsync()
     {
         if (NeedsConfirmation(Approval.Risk))
         {
             _confirming = true;
+            _focusCancelAfterRender = true;
             return;
         }
 
         await DecideAsync(true);
+    }
+
+    private void CancelConfirmation()
+    {
+        _confirming = false;
+        _focusApproveAfterRender = true;
+    }
+
+    private void OnConfirmationKeyDown(KeyboardEventArgs e)
+    {
+        if (e.Key == "Escape" && !Busy)
+        {
+            CancelConfirmation();
+        }
     }
 
     private async Task DecideAsync(bool approve)
