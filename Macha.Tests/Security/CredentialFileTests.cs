@@ -133,7 +133,19 @@ public sealed class CredentialFileTests
     }
 
     [Theory]
+    [InlineData("read,operate")]
+    [InlineData(" read , operate ")]
+    public void CreateToken_CommaSeparatedScopes_GivesBoth(string scopes)
+    {
+        var token = CredentialTools.CreateToken("ci", [scopes]);
+
+        Assert.StartsWith("ci:read,operate:", token.FileLine, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("ci", new string[0])]
+    [InlineData("ci", new[] { "," })]
+    [InlineData("ci", new[] { "read,admin" })]
     [InlineData("ci", new[] { "admin" })]
     [InlineData("c i", new[] { "read" })]
     [InlineData("macha", new[] { "read" })]

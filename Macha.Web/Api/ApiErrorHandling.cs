@@ -154,6 +154,10 @@ internal static partial class ApiErrorHandling
         StatusCodes.Status405MethodNotAllowed =>
             $"{context.Request.Path} does not accept {context.Request.Method}. The endpoints and their methods are listed in {OpenApiSetup.DocumentPath}.",
         StatusCodes.Status415UnsupportedMediaType => "Send the request body as JSON, with Content-Type: application/json.",
+        StatusCodes.Status413PayloadTooLarge =>
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
+                ? $"The request body is larger than the {limit} bytes Macha accepts; send a smaller one."
+                : "The request body is larger than Macha accepts; send a smaller one.",
         _ => null,
     };
 

@@ -42,6 +42,14 @@ internal static class MachaCli
 
     private static readonly HashSet<string> HelpArguments = new(StringComparer.Ordinal) { "help", "--help", "-h", "-?", "--version" };
 
+    /// <summary>Settings the ASP.NET Core host reads from the command line without a section.</summary>
+    private static readonly HashSet<string> HostSettingKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "urls", "http_ports", "https_ports", "environment", "contentRoot", "applicationName", "webroot",
+        "detailedErrors", "shutdownTimeoutSeconds", "preventHostingStartup", "hostingStartupAssemblies",
+        "hostingStartupExcludeAssemblies", "pathBase",
+    };
+
     private static readonly HashSet<string> GlobalOptionsWithValue = new(StringComparer.Ordinal) { "--url", "--token-file" };
 
     /// <summary>
@@ -56,10 +64,54 @@ internal static class MachaCli
         }
 
         var (leading, rest) = SplitLeadingOptions(args);
-        return rest.Count > 0
-            ? HelpArguments.Contains(rest[0]) || Verbs.Any(verb => verb.Name == rest[0])
-            : leading.Count > 0;
+        if (rest.Count == 0)
+        {
+            return leading.Count > 0;
+        }
+
+        // A bare word is meant as a verb, even a mistyped one: the CLI then names it and exits 2,
+        // where the web app would ignore it and start a second Macha on the default data directory.
+        return HelpArguments.Contains(rest[0]) || Verbs.Any(verb => verb.Name == rest[0]) || IsBareWord(rest[0]);
     }
+
+    /// <summary>
+    /// Returns the first argument the web app would silently ignore, or null when every argument is
+    /// a setting: <c>--Section:Key=value</c>, <c>--Section:Key value</c>, <c>Section:Key=value</c>,
+    /// or one of the host's own keys such as <c>--urls</c> and <c>--environment</c>.
+    /// </summary>
+    public static string? FindUnknownWebAppArgument(IReadOnlyList<string> args)
+    {
+        for (var index = 0; index < args.Count; index++)
+        {
+            var argument = args[index];
+            var switched = argument.StartsWith('-') || argument.StartsWith('/');
+            if (!switched && !argument.Contains('=', StringComparison.Ordinal))
+            {
+                return argument;
+            }
+
+            var key = argument.TrimStart('-', '/');
+            var equals = key.IndexOf('=', StringComparison.Ordinal);
+            if (equals >= 0)
+            {
+                key = key[..equals];
+            }
+            else if (switched)
+            {
+                index++; // the value follows as its own argument
+            }
+
+            if (key.Length == 0 || (!key.Contains(':', StringComparison.Ordinal) && !HostSettingKeys.Contains(key)))
+            {
+                return argument;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsBareWord(string argument) =>
+        !argument.StartsWith('-') && !argument.StartsWith('/') && !argument.Contains('=', StringComparison.Ordinal);
 
     /// <summary>Runs the CLI as the process: its console, its environment, Ctrl+C to stop a follower.</summary>
     public static async Task<int> RunFromProcessAsync(string[] args)

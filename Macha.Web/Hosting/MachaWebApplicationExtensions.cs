@@ -99,6 +99,10 @@ internal static class MachaWebApplicationExtensions
             // Keys stay unencrypted in the data directory, which only Macha's user can read; the
             // warning about it would repeat at every start without telling the operator anything new.
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
+            // Retries of Ollama, ChromaDB and Gotify requests would log every attempt with a stack
+            // trace, hundreds of lines an hour while one is down. Macha reports the outcome itself
+            // (the dependency status and one warning per change); an opened circuit still shows.
+            .MinimumLevel.Override("Polly", LogEventLevel.Error)
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()

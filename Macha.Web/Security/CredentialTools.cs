@@ -47,7 +47,12 @@ public static class CredentialTools
             throw new ArgumentException($"Invalid token name: {problem}", nameof(name));
         }
 
-        var scopeList = scopes.Select(scope => scope.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        // "read,operate" is how the tokens file writes scopes, so the CLI takes it as well as a repeated --scope.
+        var scopeList = scopes
+            .SelectMany(scope => scope.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Select(scope => scope.ToLowerInvariant())
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         if (scopeList.Count == 0 || scopeList.Any(scope => scope is not (MachaPolicies.Read or MachaPolicies.Operate)))
         {
             throw new ArgumentException(

@@ -49,7 +49,7 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
             Actor = RedactActor(auditEvent.Actor),
             Host = auditEvent.Host is null ? null : _redactor.Redact(auditEvent.Host),
         };
-        var data = auditEvent.Data is null ? new JsonObject() : _redactor.RedactObject(auditEvent.Data);
+        var data = auditEvent.Data is null ? new JsonObject() : RedactData(auditEvent.Data);
         var writer = WriterFor(file);
         AuditEntry entry;
         try
@@ -84,6 +84,22 @@ internal sealed partial class AuditLog : IAuditLog, IDisposable
         actor.StartsWith(ApiTokenActorPrefix, StringComparison.Ordinal)
             ? ApiTokenActorPrefix + _redactor.Redact(actor[ApiTokenActorPrefix.Length..])
             : _redactor.Redact(actor);
+
+    // A data field that names who did something ("paused_by") contains an actor, so it is redacted
+    // as the actor is. The generic redaction would mask the token name in "token:NAME".
+    private JsonObject RedactData(JsonObject data)
+    {
+        var copy = _redactor.RedactObject(data);
+        foreach (var (name, value) in data)
+        {
+            if (name.EndsWith("_by", StringComparison.Ordinal) && value is JsonValue text && text.TryGetValue<string>(out var actor))
+            {
+                copy[name] = RedactActor(actor);
+            }
+        }
+
+        return copy;
+    }
 
     private AuditFileWriter WriterFor(AuditFile file) => file switch
     {

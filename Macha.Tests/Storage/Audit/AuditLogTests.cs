@@ -168,6 +168,26 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_ActorInDataField_KeepsTokenNameAndMasksSecrets()
+    {
+        _files.Redactor.AddKnownSecret("s3cr3t-token-value");
+        using var log = _files.OpenLog();
+        var data = new System.Text.Json.Nodes.JsonObject
+        {
+            ["paused_by"] = "token:ci-7",
+            ["approved_by"] = "token:s3cr3t-token-value",
+            ["note"] = "token:abcdef123456",
+        };
+
+        await log.AppendAsync(AuditFile.Decisions, new AuditEvent(AuditEventTypes.AutonomyResumed, "token:ci-7", null, null, data));
+
+        var line = JsonDocument.Parse(Assert.Single(_files.ReadLines())).RootElement.GetProperty("data");
+        Assert.Equal("token:ci-7", line.GetProperty("paused_by").GetString());
+        Assert.Equal("token:***", line.GetProperty("approved_by").GetString());
+        Assert.Equal("token:***", line.GetProperty("note").GetString());
+    }
+
+    [Fact]
     public async Task AppendAsync_ActorWithKnownSecret_IsMasked()
     {
         _files.Redactor.AddKnownSecret("s3cr3t-token-value");

@@ -55,7 +55,7 @@ internal static class CredentialVerbs
         var tokenName = new Option<string>("--name") { Description = "The token's name, recorded as token:NAME in approvals and audit files.", Required = true };
         var scopes = new Option<string[]>("--scope")
         {
-            Description = "A scope: read, or operate for changes (it includes read). Repeat for both.",
+            Description = "A scope: read, or operate for changes (it includes read). Repeat it or separate with commas for both.",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
