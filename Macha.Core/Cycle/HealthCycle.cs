@@ -120,7 +120,30 @@ internal sealed partial class HealthCycle : IDisposable
     private async Task<CycleRunRecord> RunExclusiveAsync(CycleTrigger trigger, Guid? queuedRunId, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
-        var hosts = _inventory.GetHosts();
+        IReadOnlyList<IHostShell> hosts;
+        try
+        {
+            hosts = _inventory.GetHosts();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Without a host list nothing can be checked. The run still ends, so it does not stay queued forever.
+            var failed = await StartRunAsync(trigger, queuedRunId, 0, cancellationToken);
+            LogCycleFailed(ex, failed.Id);
+            failed.State = CycleState.Failed;
+            failed.Error = $"Loading the host list failed: {ex.Message}";
+            failed.FinishedAt = _timeProvider.GetUtcNow();
+            failed.DurationMs = Math.Round(_timeProvider.GetElapsedTime(started).TotalMilliseconds, 1);
+            await using (var db = await _databases.CreateDbContextAsync(CancellationToken.None))
+            {
+                db.CycleRuns.Update(failed);
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+
+            _events.Publish(new CycleFinished(failed.Id, failed.FinishedAt.Value, failed.State, 0, failed.DurationMs.Value));
+            return failed;
+        }
+
         var run = await StartRunAsync(trigger, queuedRunId, hosts.Count, cancellationToken);
         LogCycleStarted(run.Id, trigger, hosts.Count);
         _events.Publish(new CycleStarted(run.Id, _timeProvider.GetUtcNow(), trigger, hosts.Select(h => h.HostName).ToList(), _collector.EnabledCollectorNames()));

@@ -1,9 +1,12 @@
 using System.Text.Json;
 using Macha.Core.Cycle;
+using Macha.Core.Hosts;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
 using Macha.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Macha.Tests.Cycle;
 
@@ -93,6 +96,29 @@ public sealed class HealthCycleTests
         Assert.Equal(CycleState.Completed, stored.State);
         Assert.NotNull(stored.StartedAt);
         Assert.NotNull(stored.FinishedAt);
+    }
+
+    [Fact]
+    public async Task RunAsync_HostListFails_FailsTheQueuedRun()
+    {
+        await using var harness = await CycleHarness.StartAsync(
+            [new WorkingCollector()],
+            configureServices: services =>
+            {
+                services.RemoveAll<IHostInventory>();
+                services.AddSingleton<IHostInventory>(new BrokenInventory());
+            });
+        var cycle = harness.Get<HealthCycle>();
+        var queuedId = await cycle.QueueAsync(CycleTrigger.Manual);
+
+        var run = await cycle.RunAsync(CycleTrigger.Manual, queuedId);
+
+        Assert.Equal(queuedId, run.Id);
+        await using var db = harness.OpenDatabase();
+        var stored = await db.CycleRuns.SingleAsync();
+        Assert.Equal(CycleState.Failed, stored.State);
+        Assert.NotNull(stored.FinishedAt);
+        Assert.Contains("UNIQUE constraint failed: Hosts.Name", stored.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -216,5 +242,10 @@ public sealed class HealthCycleTests
             Previous.Add(context.Previous);
             return Task.FromResult(CollectorOutcome.Ok());
         }
+    }
+
+    private sealed class BrokenInventory : IHostInventory
+    {
+        public IReadOnlyList<IHostShell> GetHosts() => throw new InvalidOperationException("UNIQUE constraint failed: Hosts.Name");
     }
 }
