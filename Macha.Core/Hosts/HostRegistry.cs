@@ -208,7 +208,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                 return new HostChangeResult(HostChangeStatus.Conflict, record.Copy(), "The local host needs no confirmation.");
             }
 
-            var needsKey = record.Status == HostStatus.HostKeyChanged || record.Failure == nameof(HostFailure.HostKeyNotPinned);
+            var needsKey = HostTrust.NeedsKey(record);
             if (record.Trusted && !needsKey)
             {
                 return new HostChangeResult(HostChangeStatus.Conflict, record.Copy(), $"{record.Name} is already trusted and its key is accepted.");
@@ -430,10 +430,9 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         _ => HostStatus.Offline,
     };
 
-    private static List<string> Pins(HostRecord record) => JsonSerializer.Deserialize<List<string>>(record.PinnedKeysJson) ?? [];
+    private static IReadOnlyList<string> Pins(HostRecord record) => HostTrust.PinnedKeys(record);
 
-    private static string? PresentedFingerprint(HostRecord record) =>
-        record.PresentedKey?.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+    private static string? PresentedFingerprint(HostRecord record) => HostTrust.PresentedFingerprint(record);
 
     private void EnsureLoaded()
     {

@@ -63,47 +63,51 @@ public static partial class HostDefinitionValidator
         !string.IsNullOrWhiteSpace(name) && name.Length <= 253 && HostNamePattern().IsMatch(name);
 
     /// <summary>Returns one message per problem; empty when the definition is valid.</summary>
-    public static IReadOnlyList<string> Validate(HostDefinition definition, HostsOptions defaults)
+    public static IReadOnlyList<string> Validate(HostDefinition definition, HostsOptions defaults) =>
+        ValidateFields(definition, defaults).Select(error => error.Message).ToList();
+
+    /// <summary>Returns one error per problem, each naming the field it concerns; empty when the definition is valid.</summary>
+    public static IReadOnlyList<HostDefinitionError> ValidateFields(HostDefinition definition, HostsOptions defaults)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(defaults);
 
-        var errors = new List<string>();
+        var errors = new List<HostDefinitionError>();
         if (!IsValidHostName(definition.Name))
         {
-            errors.Add($"Name '{definition.Name}' is not a valid host name; use letters, digits, '-', '_' and dots.");
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.Name), $"Name '{definition.Name}' is not a valid host name; use letters, digits, '-', '_' and dots."));
         }
 
         if (!string.IsNullOrWhiteSpace(definition.Address) && !IsValidAddress(definition.Address))
         {
-            errors.Add($"Address '{definition.Address}' is not a host name or IP address.");
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.Address), $"Address '{definition.Address}' is not a host name or IP address."));
         }
 
         if (definition.Port is { } port && (port < 1 || port > 65535))
         {
-            errors.Add($"Port must be between 1 and 65535; got {port}.");
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.Port), $"Port must be between 1 and 65535; got {port}."));
         }
 
         if (!string.IsNullOrWhiteSpace(definition.User) && !UserPattern().IsMatch(definition.User))
         {
-            errors.Add($"User '{definition.User}' is not a valid login name.");
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.User), $"User '{definition.User}' is not a valid login name."));
         }
 
         var keyFile = string.IsNullOrWhiteSpace(definition.PrivateKeyFile) ? defaults.DefaultPrivateKeyFile : definition.PrivateKeyFile;
         if (string.IsNullOrWhiteSpace(keyFile))
         {
-            errors.Add("PrivateKeyFile is empty and Macha:Hosts:DefaultPrivateKeyFile is not set; give the private key Macha offers to this host.");
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.PrivateKeyFile), "PrivateKeyFile is empty and Macha:Hosts:DefaultPrivateKeyFile is not set; give the private key Macha offers to this host."));
         }
         else if (!Path.IsPathFullyQualified(keyFile))
         {
-            errors.Add($"PrivateKeyFile '{keyFile}' must be an absolute path.");
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.PrivateKeyFile), $"PrivateKeyFile '{keyFile}' must be an absolute path."));
         }
 
         foreach (var fingerprint in definition.HostKeyFingerprints ?? [])
         {
             if (HostKeyFingerprint.Normalize(fingerprint) is null)
             {
-                errors.Add($"HostKeyFingerprints contains '{fingerprint}', which is not a SHA-256 fingerprint; copy it from ssh-keygen -lf (SHA256:…).");
+                errors.Add(new HostDefinitionError(nameof(HostDefinition.HostKeyFingerprints), $"HostKeyFingerprints contains '{fingerprint}', which is not a SHA-256 fingerprint; copy it from ssh-keygen -lf (SHA256:…)."));
             }
         }
 
@@ -111,13 +115,13 @@ public static partial class HostDefinitionValidator
         {
             if (string.IsNullOrWhiteSpace(tag) || tag.Length > 64)
             {
-                errors.Add($"Tags contains '{tag}'; a tag must be 1 to 64 characters.");
+                errors.Add(new HostDefinitionError(nameof(HostDefinition.Tags), $"Tags contains '{tag}'; a tag must be 1 to 64 characters."));
             }
         }
 
         if (definition.AutonomyLevel is { } level && !Enum.IsDefined(level))
         {
-            errors.Add($"AutonomyLevel {level} is not one of {string.Join(", ", Enum.GetNames<AutonomyLevel>())}.");
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.AutonomyLevel), $"AutonomyLevel {level} is not one of {string.Join(", ", Enum.GetNames<AutonomyLevel>())}."));
         }
 
         return errors;
@@ -132,3 +136,7 @@ public static partial class HostDefinitionValidator
     [GeneratedRegex("^[a-z_][a-z0-9_.-]{0,31}$")]
     private static partial Regex UserPattern();
 }
+
+/// <summary>One problem with a host definition.</summary>
+/// <param name="Field">The <see cref="HostDefinition"/> property the problem concerns, such as <c>Port</c>.</param>
+public sealed record HostDefinitionError(string Field, string Message);

@@ -30,6 +30,7 @@ internal static class ApiEndpoints
         api.MapKnowledgeEndpoints();
         api.MapDiscussionEndpoints();
         api.MapSettingsEndpoints();
+        api.MapHostEndpoints();
         return endpoints;
     }
 }

@@ -1,0 +1,309 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Macha.Core.Hosts;
+using Macha.Tests.Fakes;
+using Macha.Tests.Security;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Macha.Tests.Api;
+
+/// <summary>
+/// The host endpoints on the whole web app. Hosts added here point at 127.0.0.1 and a closed port,
+/// and no cycle runs after they are added, so no test connects anywhere.
+/// </summary>
+public sealed class HostEndpointsTests
+{
+    private const string Fingerprint = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+    private const string OtherFingerprint = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+
+    [Fact]
+    public async Task List_Default_ReturnsLocalHost()
+    {
+        await using var factory = new MachaWebFactory().WithSetting("Macha:LocalHostName", "control");
+        using var client = factory.CreateClient();
+
+        var hosts = await client.GetFromJsonAsync<JsonElement>("/api/hosts");
+
+        var local = Assert.Single(hosts.EnumerateArray());
+        Assert.Equal("control", local.GetProperty("name").GetString());
+        Assert.Equal("Local", local.GetProperty("source").GetString());
+        Assert.Equal("Local", local.GetProperty("trustState").GetString());
+        Assert.True(local.GetProperty("readOnly").GetBoolean());
+        Assert.False(local.GetProperty("needsConfirmation").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Add_Valid_Returns201AndListsHost()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        var keyFile = CreateKeyFile(factory);
+
+        var response = await client.PostAsJsonAsync("/api/hosts", new
+        {
+            name = "web-2",
+            address = "127.0.0.1",
+            port = 2,
+            user = "deploy",
+            privateKeyFile = keyFile,
+            hostKeyFingerprints = new[] { Fingerprint + "=" },
+            tags = new[] { "web", " eu " },
+            autonomyLevel = "autosafe",
+        });
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var fetched = await client.GetFromJsonAsync<JsonElement>("/api/hosts/web-2");
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/hosts");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("/api/hosts/web-2", response.Headers.Location?.OriginalString);
+        Assert.Equal("web-2", created.GetProperty("name").GetString());
+        Assert.Equal("Api", fetched.GetProperty("source").GetString());
+        Assert.Equal("Pinned", fetched.GetProperty("trustState").GetString());
+        Assert.Equal("Unknown", fetched.GetProperty("status").GetString());
+        Assert.Equal("127.0.0.1", fetched.GetProperty("address").GetString());
+        Assert.Equal(2, fetched.GetProperty("port").GetInt32());
+        Assert.Equal("deploy", fetched.GetProperty("user").GetString());
+        Assert.Equal(keyFile, fetched.GetProperty("privateKeyFile").GetString());
+        Assert.Equal(new[] { Fingerprint }, fetched.GetProperty("pinnedKeys").EnumerateArray().Select(k => k.GetString()!).ToArray());
+        Assert.Equal(new[] { "web", "eu" }, fetched.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray());
+        Assert.Equal("AutoSafe", fetched.GetProperty("autonomyLevel").GetString());
+        Assert.False(fetched.GetProperty("readOnly").GetBoolean());
+        Assert.Equal("local", fetched.GetProperty("confirmedBy").GetString());
+        Assert.Equal(JsonValueKind.Null, fetched.GetProperty("lastContactAt").ValueKind);
+        Assert.Contains(list.EnumerateArray(), h => h.GetProperty("name").GetString() == "web-2");
+    }
+
+    [Fact]
+    public async Task Add_InvalidFields_Returns400NamingEachField()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/hosts", new
+        {
+            name = "bad name; rm -rf /",
+            port = 70000,
+            privateKeyFile = "relative/key",
+            hostKeyFingerprints = new[] { "MD5:aa:bb" },
+            autonomyLevel = "Reckless",
+        });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/hosts");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Invalid host", problem.GetProperty("title").GetString());
+        var errors = problem.GetProperty("errors");
+        Assert.Contains("not a valid host name", errors.GetProperty("name")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("between 1 and 65535", errors.GetProperty("port")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("absolute path", errors.GetProperty("privateKeyFile")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("MD5:aa:bb", errors.GetProperty("hostKeyFingerprints")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("AutoSafe", errors.GetProperty("autonomyLevel")[0].GetString(), StringComparison.Ordinal);
+        Assert.Single(list.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Add_MissingKeyFile_Returns400()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        var missing = Path.Combine(factory.DataDirectory, "no-such-key");
+
+        var response = await client.PostAsJsonAsync("/api/hosts", new { name = "web-3", address = "127.0.0.1", privateKeyFile = missing });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("does not exist", problem.GetProperty("errors").GetProperty("privateKeyFile")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Add_NoBody_Returns400Problem()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        using var content = new StringContent("null", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await client.PostAsync(new Uri("/api/hosts", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Add_ConfiguredName_Returns409AndKeepsConfiguration()
+    {
+        await using var factory = new MachaWebFactory();
+        var keyFile = CreateKeyFile(factory);
+        factory.WithSetting("Macha:Hosts:Remote:0:Name", "db-1")
+            .WithSetting("Macha:Hosts:Remote:0:Address", "127.0.0.1")
+            .WithSetting("Macha:Hosts:Remote:0:Port", "2")
+            .WithSetting("Macha:Hosts:Remote:0:PrivateKeyFile", keyFile)
+            .WithSetting("Macha:Hosts:Remote:0:HostKeyFingerprints:0", Fingerprint);
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+
+        var response = await client.PostAsJsonAsync("/api/hosts", new { name = "DB-1", address = "127.0.0.1", port = 3, privateKeyFile = keyFile });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var configured = await client.GetFromJsonAsync<JsonElement>("/api/hosts/db-1");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("already exists", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Configuration", configured.GetProperty("source").GetString());
+        Assert.True(configured.GetProperty("readOnly").GetBoolean());
+        Assert.Equal(2, configured.GetProperty("port").GetInt32());
+    }
+
+    [Fact]
+    public async Task Add_SurvivesRestart()
+    {
+        using var data = new TestDataDirectory();
+        var keyFile = Path.Combine(data.Path, "id_ed25519");
+        await File.WriteAllTextAsync(keyFile, "not read by this test");
+        await using (var first = new MachaWebFactory().WithSetting("Macha:DataDirectory", data.Path))
+        {
+            using var client = first.CreateClient();
+            var response = await client.PostAsJsonAsync("/api/hosts", new
+            {
+                name = "cache-1", address = "127.0.0.1", port = 2, privateKeyFile = keyFile, hostKeyFingerprints = new[] { Fingerprint }, tags = new[] { "cache" },
+            });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        await using var second = new MachaWebFactory().WithSetting("Macha:DataDirectory", data.Path);
+        using var restarted = second.CreateClient();
+
+        var host = await restarted.GetFromJsonAsync<JsonElement>("/api/hosts/cache-1");
+
+        Assert.Equal("Api", host.GetProperty("source").GetString());
+        Assert.Equal("Pinned", host.GetProperty("trustState").GetString());
+        Assert.Equal(Fingerprint, host.GetProperty("pinnedKeys")[0].GetString());
+        Assert.Equal("cache", host.GetProperty("tags")[0].GetString());
+        Assert.Contains(second.Services.GetRequiredService<HostRegistry>().GetHosts(), shell => shell.HostName == "cache-1");
+    }
+
+    [Fact]
+    public async Task Get_UnknownHost_Returns404Problem()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/api/hosts/nowhere", UriKind.Relative));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("nowhere", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Confirm_DiscoveredHost_TrustsAndPinsKey()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        var registry = factory.Services.GetRequiredService<HostRegistry>();
+        await registry.AddDiscoveredAsync(["edge-7"], HostSource.Journal);
+        var before = await client.GetFromJsonAsync<JsonElement>("/api/hosts/edge-7");
+        var visitedBefore = registry.GetHosts().Select(shell => shell.HostName).ToList();
+
+        var response = await client.PostAsJsonAsync("/api/hosts/edge-7/confirm", new { fingerprint = Fingerprint });
+        var confirmed = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal("Discovered", before.GetProperty("trustState").GetString());
+        Assert.True(before.GetProperty("needsConfirmation").GetBoolean());
+        Assert.DoesNotContain("edge-7", visitedBefore);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Pinned", confirmed.GetProperty("trustState").GetString());
+        Assert.False(confirmed.GetProperty("needsConfirmation").GetBoolean());
+        Assert.Equal(Fingerprint, confirmed.GetProperty("pinnedKeys")[0].GetString());
+        Assert.Equal("local", confirmed.GetProperty("confirmedBy").GetString());
+        Assert.Contains(registry.GetHosts(), shell => shell.HostName == "edge-7");
+    }
+
+    [Fact]
+    public async Task Confirm_TrustedHost_Returns409()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        var keyFile = CreateKeyFile(factory);
+        await client.PostAsJsonAsync("/api/hosts", new { name = "web-4", address = "127.0.0.1", port = 2, privateKeyFile = keyFile, hostKeyFingerprints = new[] { Fingerprint } });
+
+        var response = await client.PostAsJsonAsync("/api/hosts/web-4/confirm", new { fingerprint = OtherFingerprint });
+        var host = await client.GetFromJsonAsync<JsonElement>("/api/hosts/web-4");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(Fingerprint, host.GetProperty("pinnedKeys")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Confirm_InvalidFingerprint_Returns400()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        await factory.Services.GetRequiredService<HostRegistry>().AddDiscoveredAsync(["edge-8"], HostSource.Flake);
+
+        var response = await client.PostAsJsonAsync("/api/hosts/edge-8/confirm", new { fingerprint = "SHA256:short" });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var host = await client.GetFromJsonAsync<JsonElement>("/api/hosts/edge-8");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("SHA256:short", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Discovered", host.GetProperty("trustState").GetString());
+    }
+
+    [Fact]
+    public async Task Confirm_UnknownHost_Returns404()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+
+        var response = await client.PostAsync(new Uri("/api/hosts/nowhere/confirm", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/hosts")]
+    [InlineData("/api/hosts/edge-9/confirm")]
+    public async Task Mutations_ReadToken_Return403AndChangeNothing(string path)
+    {
+        await using var factory = new SecuredWebFactory();
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.ReadToken.Token);
+        var registry = factory.Services.GetRequiredService<HostRegistry>();
+        await registry.AddDiscoveredAsync(["edge-9"], HostSource.Journal);
+
+        var response = await client.PostAsJsonAsync(path, new { name = "web-5", address = "127.0.0.1", privateKeyFile = "/etc/hostname" });
+        var listed = await client.GetFromJsonAsync<JsonElement>("/api/hosts");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain(listed.EnumerateArray(), h => h.GetProperty("name").GetString() == "web-5");
+        Assert.False(registry.Find("edge-9")!.Trusted);
+    }
+
+    private static string CreateKeyFile(MachaWebFactory factory)
+    {
+        var path = Path.Combine(factory.DataDirectory, "id_ed25519");
+        File.WriteAllText(path, "not read by this test");
+        return path;
+    }
+
+    // The start-up cycle reads the host list when it begins. Once it has finished, no cycle visits a
+    // host that a test confirms, so a discovered name is never looked up in DNS.
+    private static async Task WaitForFirstCycleAsync(HttpClient client)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var cycles = await client.GetFromJsonAsync<JsonElement>("/api/cycles", timeout.Token);
+            if (cycles.EnumerateArray().Any(c => c.GetProperty("state").GetString() is "Completed" or "Failed"))
+            {
+                return;
+            }
+
+            await Task.Delay(200, timeout.Token);
+        }
+    }
+}
