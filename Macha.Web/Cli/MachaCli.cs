@@ -36,6 +36,7 @@ internal static class MachaCli
         new("incidents", IncidentsVerb.Create),
         new("notifications", NotificationsVerb.Create),
         new("settings", SettingsVerb.Create),
+        new("hosts", HostsVerb.Create),
         new("users", CredentialVerbs.CreateUsers),
         new("tokens", CredentialVerbs.CreateTokens),
     ];

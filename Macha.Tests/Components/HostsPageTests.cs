@@ -1,0 +1,244 @@
+using Bunit;
+using Macha.Core.Cycle;
+using Macha.Core.Hosts;
+using Macha.Web.Security;
+using HostsPage = Macha.Web.Components.Pages.Hosts;
+
+namespace Macha.Tests.Components;
+
+/// <summary>
+/// The /hosts page on Macha's real host registry and SQLite. Hosts point at 127.0.0.1 and are
+/// never visited, because no cycle runs in these tests.
+/// </summary>
+public sealed class HostsPageTests : DashboardPageContext
+{
+    private const string ConfiguredKey = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+    private const string PresentedKey = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+
+    private readonly string _keyDirectory = Directory.CreateTempSubdirectory("macha-hosts-page-").FullName;
+    private Bunit.TestDoubles.BunitAuthorizationContext _access = default!;
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Macha:LocalHostName"] = "control",
+        ["Macha:Hosts:Remote:0:Name"] = "db-1",
+        ["Macha:Hosts:Remote:0:Address"] = "127.0.0.1",
+        ["Macha:Hosts:Remote:0:Port"] = "2",
+        ["Macha:Hosts:Remote:0:PrivateKeyFile"] = "/etc/macha/id_ed25519",
+        ["Macha:Hosts:Remote:0:HostKeyFingerprints:0"] = ConfiguredKey,
+    };
+
+    private HostRegistry Registry => Harness.Get<HostRegistry>();
+
+    // OperatorAccess asks the authorization service for the operate policy, which the fake grants by policy name.
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _access = AddAuthorization();
+        _access.SetAuthorized("alice");
+        _access.SetPolicies(MachaPolicies.Read, MachaPolicies.Operate);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_keyDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Render_Hosts_ShowsStatusTrustAndKeys()
+    {
+        await Registry.AddDiscoveredAsync(["edge-1"], HostSource.Journal);
+
+        var page = Render<HostsPage>();
+
+        Assert.Equal(["control", "db-1", "edge-1"], page.FindAll("[data-test=hosts] tbody tr").Select(row => row.GetAttribute("data-test")!["host-".Length..]).ToArray());
+        Assert.Contains("this machine", page.Find("[data-test=trust-control]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("trusted, key pinned", page.Find("[data-test=trust-db-1]").TextContent, StringComparison.Ordinal);
+        Assert.Contains(ConfiguredKey, page.Find("[data-test=key-db-1]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("never", page.Find("[data-test=contact-db-1]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Unknown", page.Find("[data-test=status-db-1]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("discovered, not trusted", page.Find("[data-test=trust-edge-1]").TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-test=confirm-edge-1]"));
+        Assert.Empty(page.FindAll("[data-test=confirm-db-1]"));
+        Assert.Empty(page.FindAll("[data-test=confirm-control]"));
+        Assert.Equal("/hosts/db-1", page.Find("[data-test=host-db-1] a").GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task Confirm_DiscoveredHost_TrustsAndPinsKey()
+    {
+        await Registry.AddDiscoveredAsync(["edge-2"], HostSource.Flake);
+        var page = Render<HostsPage>();
+
+        page.Find("[data-test=confirm-fingerprint-edge-2]").Change(PresentedKey);
+        page.Find("[data-test=confirm-form-edge-2]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=message]"));
+        var record = Registry.Find("edge-2")!;
+        Assert.True(record.Trusted);
+        Assert.Equal([PresentedKey], HostTrust.PinnedKeys(record));
+        Assert.Equal("alice", record.ConfirmedBy);
+        Assert.Contains("Confirmed edge-2", page.Find("[data-test=message]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("trusted, key pinned", page.Find("[data-test=trust-edge-2]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-test=confirm-edge-2]"));
+    }
+
+    [Fact]
+    public async Task Confirm_ReadOnlyUser_ChangesNothing()
+    {
+        SignInReadOnly();
+        await Registry.AddDiscoveredAsync(["edge-3"], HostSource.Journal);
+        var page = Render<HostsPage>();
+
+        page.Find("[data-test=confirm-form-edge-3]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=confirm-error]"));
+        Assert.False(Registry.Find("edge-3")!.Trusted);
+        Assert.Contains("operate scope", page.Find("[data-test=confirm-error]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Confirm_ChangedKey_NeedsThePresentedFingerprint()
+    {
+        var added = await Registry.AddAsync(Definition("web-1", [ConfiguredKey]), "alice");
+        Assert.Equal(HostChangeStatus.Succeeded, added.Status);
+        await ((IHostKeyStore)Registry).RecordAsync("web-1", new HostKeyOffer("ssh-ed25519", PresentedKey), HostKeyVerdict.Mismatch);
+        var page = Render<HostsPage>();
+        Assert.Contains("key changed", page.Find("[data-test=trust-web-1]").TextContent, StringComparison.Ordinal);
+        Assert.Contains(PresentedKey, page.Find("[data-test=presented-web-1]").TextContent, StringComparison.Ordinal);
+
+        page.Find("[data-test=confirm-fingerprint-web-1]").Change(ConfiguredKey);
+        page.Find("[data-test=confirm-form-web-1]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=confirm-error]"));
+        Assert.Contains("ssh-keygen -lf", page.Find("[data-test=confirm-error]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(ConfiguredKey, page.Find("[data-test=confirm-fingerprint-web-1]").GetAttribute("value"));
+        Assert.Equal(HostStatus.HostKeyChanged, Registry.Find("web-1")!.Status);
+
+        page.Find("[data-test=confirm-fingerprint-web-1]").Change(PresentedKey);
+        page.Find("[data-test=confirm-form-web-1]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=message]"));
+        Assert.Equal([PresentedKey], HostTrust.PinnedKeys(Registry.Find("web-1")!));
+        Assert.Contains("trusted, key pinned", page.Find("[data-test=trust-web-1]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Add_ValidHost_AddsAndListsIt()
+    {
+        var keyFile = CreateKeyFile();
+        var page = Render<HostsPage>();
+
+        page.Find("[data-test=add-name]").Change("cache-1");
+        page.Find("[data-test=add-address]").Change("127.0.0.1");
+        page.Find("[data-test=add-port]").Change("2");
+        page.Find("[data-test=add-user]").Change("deploy");
+        page.Find("[data-test=add-key-file]").Change(keyFile);
+        page.Find("[data-test=add-fingerprints]").Change($"{ConfiguredKey}, {PresentedKey}");
+        page.Find("[data-test=add-tags]").Change("cache, eu");
+        page.Find("[data-test=add-autonomy]").Change("Observe");
+        page.Find("[data-test=add-form]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=message]"));
+        var record = Registry.Find("cache-1")!;
+        Assert.Equal(HostSource.Api, record.Source);
+        Assert.Equal(("127.0.0.1", 2, "deploy", keyFile), (record.Address, record.Port, record.User, record.PrivateKeyFile));
+        Assert.Equal([ConfiguredKey, PresentedKey], HostTrust.PinnedKeys(record));
+        Assert.Equal(["cache", "eu"], HostTrust.Tags(record));
+        Assert.Equal("Observe", record.AutonomyLevel);
+        Assert.Equal("alice", record.ConfirmedBy);
+        Assert.NotNull(page.Find("[data-test=host-cache-1]"));
+        Assert.Contains("Added cache-1", page.Find("[data-test=message]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, page.Find("[data-test=add-name]").GetAttribute("value") ?? string.Empty);
+    }
+
+    [Fact]
+    public void Add_InvalidFields_ShowsEachErrorAndKeepsTheForm()
+    {
+        var page = Render<HostsPage>();
+
+        page.Find("[data-test=add-name]").Change("bad name");
+        page.Find("[data-test=add-port]").Change("twenty-two");
+        page.Find("[data-test=add-key-file]").Change("relative/key");
+        page.Find("[data-test=add-fingerprints]").Change("MD5:aa:bb");
+        page.Find("[data-test=add-form]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=add-error]"));
+        var errors = page.Find("[data-test=add-error]").TextContent;
+        Assert.Contains("not a valid host name", errors, StringComparison.Ordinal);
+        Assert.Contains("'twenty-two' is not a whole number", errors, StringComparison.Ordinal);
+        Assert.Contains("absolute path", errors, StringComparison.Ordinal);
+        Assert.Contains("MD5:aa:bb", errors, StringComparison.Ordinal);
+        Assert.Equal("bad name", page.Find("[data-test=add-name]").GetAttribute("value"));
+        Assert.Null(Registry.Find("bad name"));
+    }
+
+    [Fact]
+    public void Add_ConfiguredName_ShowsConflict()
+    {
+        var keyFile = CreateKeyFile();
+        var page = Render<HostsPage>();
+
+        page.Find("[data-test=add-name]").Change("db-1");
+        page.Find("[data-test=add-address]").Change("127.0.0.1");
+        page.Find("[data-test=add-key-file]").Change(keyFile);
+        page.Find("[data-test=add-form]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=add-error]"));
+        Assert.Contains("already exists", page.Find("[data-test=add-error]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(HostSource.Configuration, Registry.Find("db-1")!.Source);
+    }
+
+    [Fact]
+    public void Add_ReadOnlyUser_AddsNothing()
+    {
+        SignInReadOnly();
+        var keyFile = CreateKeyFile();
+        var page = Render<HostsPage>();
+
+        page.Find("[data-test=add-name]").Change("cache-2");
+        page.Find("[data-test=add-address]").Change("127.0.0.1");
+        page.Find("[data-test=add-key-file]").Change(keyFile);
+        page.Find("[data-test=add-form]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=add-error]"));
+        Assert.Null(Registry.Find("cache-2"));
+        Assert.Contains("operate scope", page.Find("[data-test=add-error]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LiveEvent_HostFinished_ShowsNewStatus()
+    {
+        var page = Render<HostsPage>();
+        Assert.Contains("Unknown", page.Find("[data-test=status-db-1]").TextContent, StringComparison.Ordinal);
+        var snapshot = new Macha.Core.Monitoring.HostSnapshot
+        {
+            HostName = "db-1",
+            TakenAt = Time.GetUtcNow(),
+            Connection = new Macha.Core.Monitoring.HostConnectionSection(HostFailure.ConnectionRefused, "refused", null, null),
+        };
+        await Registry.RecordCheckAsync(snapshot);
+
+        Harness.Get<CycleEvents>().Publish(new HostFinished(Guid.NewGuid(), Time.GetUtcNow(), "db-1", 0, []));
+
+        page.WaitForAssertion(() => Assert.Contains("ConnectionRefused", page.Find("[data-test=status-db-1]").TextContent, StringComparison.Ordinal));
+        Assert.Contains("Offline", page.Find("[data-test=status-db-1]").TextContent, StringComparison.Ordinal);
+    }
+
+    private void SignInReadOnly()
+    {
+        _access.SetAuthorized("bob");
+        _access.SetPolicies(MachaPolicies.Read);
+    }
+
+    private HostDefinition Definition(string name, IReadOnlyList<string> fingerprints) =>
+        new(name, "127.0.0.1", 2, "deploy", CreateKeyFile(), fingerprints, [], null);
+
+    private string CreateKeyFile()
+    {
+        var path = Path.Combine(_keyDirectory, "id_ed25519");
+        File.WriteAllText(path, "not read by this test");
+        return path;
+    }
+}
