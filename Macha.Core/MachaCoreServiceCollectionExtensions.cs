@@ -44,6 +44,7 @@ public static class MachaCoreServiceCollectionExtensions
         services.AddValidatedOptions<HostsOptions, HostsOptionsValidator>(configuration, HostsOptions.SectionName);
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<IHostInventory>(provider => provider.GetRequiredService<HostRegistry>());
+        services.AddSingleton<HostDiscovery>();
 
         services.AddMachaCollectors();
         services.AddMachaDetection(configuration);

@@ -1,4 +1,5 @@
 using Macha.Core.Configuration;
+using Macha.Core.Hosts;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -34,6 +35,19 @@ internal static class SchedulingServiceCollectionExtensions
                 .StartNow()
                 .WithSimpleSchedule(schedule => schedule
                     .WithInterval(ApprovalExpiryJob.Interval)
+                    .RepeatForever()));
+
+            // Runs even when no discovery source is set; the job then returns at once.
+            quartz.AddJob<HostDiscoveryJob>(job => job
+                .WithIdentity(HostDiscoveryJob.Key)
+                .StoreDurably()
+                .DisallowConcurrentExecution());
+            quartz.AddTrigger<HostDiscoveryJob>((provider, trigger) => trigger
+                .WithIdentity(new TriggerKey("host-discovery-schedule", "macha"))
+                .ForJob(HostDiscoveryJob.Key)
+                .StartNow()
+                .WithSimpleSchedule(schedule => schedule
+                    .WithInterval(provider.GetRequiredService<IOptions<HostsOptions>>().Value.Discovery.Interval)
                     .RepeatForever()));
         });
 
