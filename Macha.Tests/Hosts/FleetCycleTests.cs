@@ -81,11 +81,17 @@ public sealed class FleetCycleTests
         Assert.Equal(1, registry.FindShell("web")!.HandshakeCount);
     }
 
+    /// <summary>
+    /// One cycle over a fleet where every failure kind happens at once, next to a host with a failed
+    /// unit: the failures are told apart, and the healthy host is still collected, gets its restart
+    /// proposed, and after approval the unit is restarted on it.
+    /// </summary>
     [Fact]
-    public async Task Cycle_BrokenHosts_ReportedByKind()
+    public async Task Cycle_EveryFailureKind_RestOfFleetUnaffected()
     {
         await using var healthy = await SshTestHost.CreateAsync("healthy");
-        healthy.WithFile("/usr/bin/systemctl", StubSystemctl.Healthy, executable: true);
+        var healthyState = Directory.CreateDirectory(Path.Combine(healthy.Directory, "state")).FullName;
+        healthy.WithFile("/usr/bin/systemctl", StubSystemctl.WithFailedUnit(FailedUnit, healthyState), executable: true);
         await healthy.StartAsync();
         await using var down = await SshTestHost.CreateAsync("down");
         down.WithFile("/usr/bin/systemctl", StubSystemctl.GoesDown(down.PidFile), executable: true);
@@ -94,42 +100,94 @@ public sealed class FleetCycleTests
         await frozen.StartAsync();
         await using var rekeyed = await SshTestHost.CreateAsync("rekeyed");
         await rekeyed.StartAsync();
-        await using var harness = await StartFleetAsync([healthy, down, frozen, rekeyed]);
+        await using var wrongKey = await SshTestHost.CreateAsync("wrongkey");
+        await wrongKey.StartAsync();
+        var otherKey = Path.Combine(wrongKey.Directory, "other_key");
+        await SshTestHost.GenerateKeyAsync(otherKey);
+        await using var noSudo = await SshTestHost.CreateAsync("nosudo");
+        var noSudoState = Directory.CreateDirectory(Path.Combine(noSudo.Directory, "state")).FullName;
+        noSudo.WithFile("/usr/bin/systemctl", StubSystemctl.WithFailedUnit(FailedUnit, noSudoState), executable: true);
+        await noSudo.StartAsync();
+        await using var refused = await SshTestHost.CreateAsync("refused");
+        await using var unreachable = await SshTestHost.CreateAsync("unreachable");
+
+        var settings = FleetSettings([healthy, down, frozen, rekeyed, wrongKey, noSudo, refused, unreachable]);
+        settings[RemoteKey(4, "PrivateKeyFile")] = otherKey;
+        settings[RemoteKey(5, "User")] = SshTestHost.UnprivilegedUser;
+        settings[RemoteKey(7, "Address")] = unreachable.UnusedAddress;
+        await using var harness = await CycleHarness.StartAsync(null, settings: settings, useConfiguredInventory: true);
         await frozen.FreezeAsync();
         await rekeyed.StopServerAsync();
         await rekeyed.RegenerateHostKeyAsync();
         await rekeyed.StartAsync();
 
         var run = await harness.Get<HealthCycle>().RunAsync(CycleTrigger.Manual);
+        await harness.Provider.GetServices<IHostedService>().OfType<AnalysisWorker>().Single().RunQueuedAsync(CancellationToken.None);
 
         Assert.Equal(CycleState.Completed, run.State);
-        await using var records = harness.OpenDatabase();
-        var snapshots = (await records.Snapshots.ToListAsync()).ToDictionary(s => s.HostName, s => SnapshotJson.Deserialize(s.Json)!);
-        Assert.Null(snapshots["healthy"].Connection!.Failure);
-        Assert.NotNull(snapshots["healthy"].Systemd);
-        Assert.NotNull(snapshots["local-test"].Memory);
-        Assert.Contains(snapshots["down"].Connection!.Failure, new HostFailure?[] { HostFailure.ConnectionLost, HostFailure.ConnectionRefused });
-        Assert.NotNull(snapshots["down"].Os);
-        Assert.Equal(HostFailure.TimedOut, snapshots["frozen"].Connection!.Failure);
-        Assert.Equal(HostFailure.HostKeyMismatch, snapshots["rekeyed"].Connection!.Failure);
-        Assert.Equal(rekeyed.HostKeyFingerprint, snapshots["rekeyed"].Connection!.PresentedKeyFingerprint);
+        Assert.Equal(9, run.HostCount);
+        await using (var records = harness.OpenDatabase())
+        {
+            var snapshots = (await records.Snapshots.ToListAsync()).ToDictionary(s => s.HostName, s => SnapshotJson.Deserialize(s.Json)!);
+            Assert.Null(snapshots["healthy"].Connection!.Failure);
+            Assert.Equal(FailedUnit, Assert.Single(snapshots["healthy"].Systemd!.FailedUnits).Name);
+            Assert.NotNull(snapshots["local-test"].Memory);
+            Assert.Null(snapshots["nosudo"].Connection!.Failure);
+            Assert.Equal(FailedUnit, Assert.Single(snapshots["nosudo"].Systemd!.FailedUnits).Name);
+            Assert.Contains(snapshots["down"].Connection!.Failure, new HostFailure?[] { HostFailure.ConnectionLost, HostFailure.ConnectionRefused });
+            Assert.NotNull(snapshots["down"].Os);
+            Assert.Equal(HostFailure.TimedOut, snapshots["frozen"].Connection!.Failure);
+            Assert.Equal(HostFailure.HostKeyMismatch, snapshots["rekeyed"].Connection!.Failure);
+            Assert.Equal(rekeyed.HostKeyFingerprint, snapshots["rekeyed"].Connection!.PresentedKeyFingerprint);
+            Assert.Equal(HostFailure.AuthenticationFailed, snapshots["wrongkey"].Connection!.Failure);
+            Assert.Equal(HostFailure.ConnectionRefused, snapshots["refused"].Connection!.Failure);
+            Assert.Equal(HostFailure.Unreachable, snapshots["unreachable"].Connection!.Failure);
 
-        var findings = await records.Findings.ToListAsync();
-        Assert.Equal(nameof(FindingKind.HostUnreachable), Assert.Single(findings, f => f.HostName == "down" && f.Kind.StartsWith("Host")).Kind);
-        Assert.Equal(nameof(FindingKind.HostUnreachable), Assert.Single(findings, f => f.HostName == "frozen").Kind);
-        var keyFinding = Assert.Single(findings, f => f.HostName == "rekeyed");
-        Assert.Equal(nameof(FindingKind.HostKeyChanged), keyFinding.Kind);
-        Assert.Equal(nameof(Severity.Critical), keyFinding.Severity);
-        Assert.Contains(rekeyed.HostKeyFingerprint, keyFinding.Evidence, StringComparison.Ordinal);
-        Assert.DoesNotContain(findings, f => f.HostName is "healthy" or "down" && f.Kind == nameof(FindingKind.CollectorFailed));
-        Assert.DoesNotContain(findings, f => f.HostName == "healthy" && f.Kind.StartsWith("Host"));
+            var findings = await records.Findings.ToListAsync();
+            Assert.Equal(nameof(FindingKind.HostUnreachable), Assert.Single(findings, f => f.HostName == "down" && f.Kind.StartsWith("Host")).Kind);
+            Assert.Equal(nameof(FindingKind.HostUnreachable), Assert.Single(findings, f => f.HostName == "frozen").Kind);
+            Assert.Equal(nameof(FindingKind.HostUnreachable), Assert.Single(findings, f => f.HostName == "refused").Kind);
+            Assert.Equal(nameof(FindingKind.HostUnreachable), Assert.Single(findings, f => f.HostName == "unreachable").Kind);
+            Assert.Equal(nameof(FindingKind.HostAccessDenied), Assert.Single(findings, f => f.HostName == "wrongkey").Kind);
+            var keyFinding = Assert.Single(findings, f => f.HostName == "rekeyed");
+            Assert.Equal(nameof(FindingKind.HostKeyChanged), keyFinding.Kind);
+            Assert.Equal(nameof(Severity.Critical), keyFinding.Severity);
+            Assert.Contains(rekeyed.HostKeyFingerprint, keyFinding.Evidence, StringComparison.Ordinal);
+            Assert.Single(findings, f => f.HostName == "healthy" && f.Kind == nameof(FindingKind.FailedUnit));
+            Assert.Single(findings, f => f.HostName == "nosudo" && f.Kind == nameof(FindingKind.FailedUnit));
+            Assert.DoesNotContain(findings, f => f.HostName is "healthy" or "nosudo" && f.Kind.StartsWith("Host"));
+            Assert.DoesNotContain(findings, f => f.HostName is "healthy" or "down" or "nosudo" && f.Kind == nameof(FindingKind.CollectorFailed));
+        }
 
         var registry = harness.Get<HostRegistry>();
         Assert.Equal(HostStatus.Online, registry.Find("healthy")!.Status);
+        Assert.Equal(HostStatus.Online, registry.Find("nosudo")!.Status);
         Assert.Equal(HostStatus.Offline, registry.Find("down")!.Status);
         Assert.Equal(HostStatus.Offline, registry.Find("frozen")!.Status);
+        Assert.Equal(HostStatus.Offline, registry.Find("refused")!.Status);
+        Assert.Equal(HostStatus.Offline, registry.Find("unreachable")!.Status);
+        Assert.Equal(HostStatus.AccessDenied, registry.Find("wrongkey")!.Status);
         Assert.Equal(HostStatus.HostKeyChanged, registry.Find("rekeyed")!.Status);
-        Assert.Empty(await records.Approvals.ToListAsync());
+        Assert.Equal(1, registry.FindShell("healthy")!.HandshakeCount);
+        Assert.Equal(1, registry.FindShell("wrongkey")!.HandshakeCount);
+
+        List<ApprovalRecord> approvals;
+        await using (var records = harness.OpenDatabase())
+        {
+            approvals = await records.Approvals.OrderBy(a => a.HostName).ToListAsync();
+        }
+
+        Assert.Equal(["healthy", "nosudo"], approvals.Select(a => a.HostName).ToArray());
+        Assert.All(approvals, a => Assert.Equal(["sudo", "-n", "systemctl", "restart", "--", FailedUnit], JsonSerializer.Deserialize<string[]>(a.ArgvJson)!));
+
+        var restarted = await harness.Get<ApprovalRunner>().ApproveAndRunAsync(approvals[0].Id, "tester", null);
+        var needsPassword = await harness.Get<ApprovalRunner>().ApproveAndRunAsync(approvals[1].Id, "tester", null);
+
+        Assert.Equal(ApprovalState.Succeeded, restarted.Approval!.State);
+        Assert.True(File.Exists(Path.Combine(healthyState, "restarted")));
+        Assert.Equal(ApprovalState.Failed, needsPassword.Approval!.State);
+        Assert.Contains("needs a password", needsPassword.Execution!.Reason, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(noSudoState, "restarted")));
     }
 
     [Fact]
@@ -176,14 +234,15 @@ public sealed class FleetCycleTests
         };
         for (var i = 0; i < hosts.Count; i++)
         {
-            var prefix = $"Macha:Hosts:Remote:{i}:";
-            settings[prefix + "Name"] = hosts[i].Name;
-            settings[prefix + "Address"] = hosts[i].Address;
-            settings[prefix + "User"] = "root";
-            settings[prefix + "PrivateKeyFile"] = hosts[i].ClientKeyFile;
-            settings[prefix + "HostKeyFingerprints:0"] = hosts[i].HostKeyFingerprint;
+            settings[RemoteKey(i, "Name")] = hosts[i].Name;
+            settings[RemoteKey(i, "Address")] = hosts[i].Address;
+            settings[RemoteKey(i, "User")] = "root";
+            settings[RemoteKey(i, "PrivateKeyFile")] = hosts[i].ClientKeyFile;
+            settings[RemoteKey(i, "HostKeyFingerprints:0")] = hosts[i].HostKeyFingerprint;
         }
 
         return settings;
     }
+
+    private static string RemoteKey(int index, string key) => $"Macha:Hosts:Remote:{index}:{key}";
 }

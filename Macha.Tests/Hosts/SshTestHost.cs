@@ -40,6 +40,7 @@ internal sealed class SshTestHost : IAsyncDisposable
         var prefix = $"fd6d:{(pid >> 16) & 0xffff:x}:{pid & 0xffff:x}:{index:x}";
         OuterAddress = prefix + "::1";
         Address = prefix + "::2";
+        UnusedAddress = prefix + "::3";
     }
 
     public string Name { get; }
@@ -57,6 +58,13 @@ internal sealed class SshTestHost : IAsyncDisposable
 
     /// <summary>The address sshd listens on, inside the namespace.</summary>
     public string Address { get; }
+
+    /// <summary>
+    /// An address on the host's link that no interface has. Its neighbor discovery gets no answer,
+    /// so a connection to it fails with "no route to host" after about three seconds, as an
+    /// unreachable host does. The traffic stays on the veth pair.
+    /// </summary>
+    public string UnusedAddress { get; }
 
     public const int Port = 22;
 
