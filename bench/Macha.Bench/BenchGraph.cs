@@ -36,11 +36,16 @@ internal sealed class BenchGraph : IAsyncDisposable
     public IReadOnlyList<ICollector> Collectors => Provider.GetServices<ICollector>().ToList();
 
     /// <summary>Builds the graph; with <paramref name="initializeDatabase"/>, also creates the SQLite database.</summary>
-    public static async Task<BenchGraph> CreateAsync(bool initializeDatabase, CancellationToken cancellationToken = default)
+    public static async Task<BenchGraph> CreateAsync(bool initializeDatabase, CancellationToken cancellationToken = default) =>
+        await CreateAsync(initializeDatabase, settings: null, cancellationToken);
+
+    /// <summary>Builds the graph with <paramref name="settings"/> added to its configuration, such as remote hosts.</summary>
+    public static async Task<BenchGraph> CreateAsync(bool initializeDatabase, IReadOnlyDictionary<string, string?>? settings, CancellationToken cancellationToken = default)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("macha-bench-").FullName;
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Macha:DataDirectory"] = dataDirectory };
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Macha:DataDirectory"] = dataDirectory })
+            .AddInMemoryCollection(values)
             .Build();
 
         var services = new ServiceCollection();

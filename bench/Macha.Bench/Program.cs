@@ -14,6 +14,11 @@ const string Usage = """
                                           N health cycles back to back on a fresh database, printing
                                           resident memory every --sample-every cycles
                                           (default: 1000 cycles, a sample every 100)
+      fleet [--hosts 1,10,50] [--cycles N] [--parallel N]
+                                          health cycles over fleets of sshd servers on 127.0.0.1:
+                                          cycle wall time and SSH handshakes per cycle for each
+                                          fleet size (default: 5 warm cycles after a cold one,
+                                          Macha:Cycle:MaxParallelHosts 4); needs root and sshd
     """;
 
 if (args.Length == 0)
@@ -53,6 +58,14 @@ try
             return await SoakMode.RunAsync(
                 ReadPositive(rest, "--cycles", 1000),
                 ReadPositive(rest, "--sample-every", 100),
+                cancellation.Token);
+
+        case "fleet":
+            Report.PrintMachine();
+            return await FleetMode.RunAsync(
+                ReadList(rest, "--hosts", [1, 10, 50]),
+                ReadPositive(rest, "--cycles", 5),
+                ReadPositive(rest, "--parallel", 4),
                 cancellation.Token);
 
         case "mapreduce-memory": // [--megabytes N] [--context-tokens N]: peak memory while map-reducing an N MB log
@@ -96,4 +109,27 @@ static int ReadPositive(string[] arguments, string name, int defaultValue, bool 
     }
 
     return value;
+}
+
+static int[] ReadList(string[] arguments, string name, int[] defaultValue)
+{
+    var index = Array.IndexOf(arguments, name);
+    if (index < 0)
+    {
+        return defaultValue;
+    }
+
+    var parts = index + 1 < arguments.Length ? arguments[index + 1].Split(',') : [];
+    var values = new List<int>();
+    foreach (var part in parts)
+    {
+        if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1)
+        {
+            throw new ArgumentException($"{name} needs whole numbers of at least 1, separated by commas, such as 1,10,50.", nameof(arguments));
+        }
+
+        values.Add(value);
+    }
+
+    return values.Count > 0 ? [.. values] : throw new ArgumentException($"{name} needs at least one number.", nameof(arguments));
 }
