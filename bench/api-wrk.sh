@@ -17,10 +17,16 @@ Macha__DataDirectory="$data" Macha__CheckInterval=1.00:00:00 \
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data" "$out"' EXIT
 
-for _ in $(seq 1 150); do
+# The first health cycle writes the first snapshot, which can take a minute on a busy machine.
+for _ in $(seq 1 600); do
   curl -sf "$base/api/snapshots/latest" >/dev/null && break
   sleep 0.2
 done
+if ! curl -sf "$base/api/snapshots/latest" >/dev/null; then
+  echo "No snapshot after 120 s, so the snapshot figures would count 404 responses. The app's log:" >&2
+  tail -n 20 "$data/app.log" >&2
+  exit 1
+fi
 
 # 50 pending approvals, so the list endpoint returns a full default page (50) rather than an empty one.
 # Times are UTC ticks (100 ns since 0001-01-01), as Macha stores them.
