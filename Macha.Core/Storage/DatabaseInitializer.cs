@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Macha.Core.Approvals;
 using Macha.Core.Configuration;
+using Macha.Core.Storage.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,17 +16,21 @@ public sealed partial class DatabaseInitializer
     private readonly IOptionsMonitor<MachaOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<DatabaseInitializer> _logger;
+    private readonly IAuditLog? _audit;
 
+    /// <param name="audit">Where approvals closed out at start are recorded; null records them only in the database.</param>
     public DatabaseInitializer(
         IDbContextFactory<MachaDbContext> databases,
         IOptionsMonitor<MachaOptions> options,
         TimeProvider timeProvider,
-        ILogger<DatabaseInitializer> logger)
+        ILogger<DatabaseInitializer> logger,
+        IAuditLog? audit = null)
     {
         _databases = databases;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _audit = audit;
     }
 
     /// <summary>Completes once the schema is up to date, for services that start on their own.</summary>
@@ -56,15 +62,48 @@ public sealed partial class DatabaseInitializer
         foreach (var approvalId in interruptedApprovals)
         {
             LogApprovalInterrupted(approvalId);
+            await AuditClosedAsync(db, approvalId, AuditEventTypes.ActionInterrupted, ApprovalRecovery.InterruptedOutcome, cancellationToken);
         }
 
         foreach (var approvalId in await ApprovalRecovery.FailApprovedAsync(db, now, cancellationToken))
         {
             LogApprovalNeverStarted(approvalId);
+            await AuditClosedAsync(db, approvalId, AuditEventTypes.ActionFailed, ApprovalRecovery.NeverStartedOutcome, cancellationToken);
         }
 
         LogDatabaseReady(dataDirectory, interrupted);
         _ready.TrySetResult();
+    }
+
+    // The stopped process left these approvals without an outcome line in actions.jsonl (an
+    // interrupted one has only action.started), so one is written here.
+    private async Task AuditClosedAsync(MachaDbContext db, Guid approvalId, string type, string reason, CancellationToken cancellationToken)
+    {
+        if (_audit is null)
+        {
+            return;
+        }
+
+        var approval = await db.Approvals.AsNoTracking().SingleAsync(a => a.Id == approvalId, cancellationToken);
+        var data = new JsonObject
+        {
+            ["approval_id"] = approval.Id,
+            ["kind"] = approval.ActionKind,
+            ["argv"] = new JsonArray([.. approval.ReadArgv().Select(arg => (JsonNode)arg)]),
+            ["state"] = approval.State.ToString(),
+            ["reason"] = reason,
+        };
+        try
+        {
+            await _audit.AppendAsync(
+                AuditFile.Actions,
+                new AuditEvent(type, ApprovalActors.Macha, approval.HostName, approval.IncidentId, data),
+                CancellationToken.None);
+        }
+        catch (AuditWriteException)
+        {
+            // The state is stored with its transition, and the audit log has logged the file and the cause.
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready in {DataDirectory}; {InterruptedCount} unfinished cycle runs marked interrupted")]

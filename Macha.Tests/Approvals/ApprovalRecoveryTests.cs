@@ -1,5 +1,6 @@
 using Macha.Core.Approvals;
 using Macha.Core.Storage;
+using Macha.Core.Storage.Audit;
 using Macha.Tests.Cycle;
 using Macha.Tests.Fakes;
 using Microsoft.Extensions.Time.Testing;
@@ -31,6 +32,23 @@ public sealed class ApprovalRecoveryTests
         Assert.Equal(ApprovalActors.Macha, transition.Actor);
         Assert.Equal(ApprovalRecovery.InterruptedOutcome, transition.Comment);
         Assert.Equal(ApprovalTestData.Start.AddMinutes(3), transition.At);
+    }
+
+    [Fact]
+    public async Task Initialize_RunningApproval_WritesInterruptedLine()
+    {
+        await using var harness = await ApprovalTestData.StartAsync(_time);
+        var id = await StartRunningAsync(harness.Get<ApprovalQueue>());
+
+        await harness.Get<DatabaseInitializer>().InitializeAsync();
+
+        var path = Path.Combine(harness.DataDirectory, AuditLog.ActionsFileName);
+        var line = Assert.Single(await AuditReader.ReadAsync(path, new AuditQuery { Type = AuditEventTypes.ActionInterrupted }));
+        Assert.Equal(ApprovalActors.Macha, line.Actor);
+        Assert.Equal("test-host", line.Host);
+        Assert.Equal(id, line.Data.GetProperty("approval_id").GetGuid());
+        Assert.Equal("Interrupted", line.Data.GetProperty("state").GetString());
+        Assert.Equal(ApprovalRecovery.InterruptedOutcome, line.Data.GetProperty("reason").GetString());
     }
 
     [Fact]
@@ -101,6 +119,23 @@ public sealed class ApprovalRecoveryTests
         Assert.Equal(ApprovalState.Approved, transition.From);
         Assert.Equal(ApprovalState.Failed, transition.To);
         Assert.Equal(ApprovalActors.Macha, transition.Actor);
+    }
+
+    [Fact]
+    public async Task Initialize_ApprovedNeverStarted_WritesFailedLine()
+    {
+        await using var harness = await ApprovalTestData.StartAsync(_time);
+        var queue = harness.Get<ApprovalQueue>();
+        var id = (await queue.EnqueueAsync(ApprovalTestData.Request())).Approval.Id;
+        await queue.ApproveAsync(id, "alice");
+
+        await harness.Get<DatabaseInitializer>().InitializeAsync();
+
+        var path = Path.Combine(harness.DataDirectory, AuditLog.ActionsFileName);
+        var line = Assert.Single(await AuditReader.ReadAsync(path, new AuditQuery { Type = AuditEventTypes.ActionFailed }));
+        Assert.Equal(ApprovalActors.Macha, line.Actor);
+        Assert.Equal(id, line.Data.GetProperty("approval_id").GetGuid());
+        Assert.Equal(ApprovalRecovery.NeverStartedOutcome, line.Data.GetProperty("reason").GetString());
     }
 
     [Fact]
