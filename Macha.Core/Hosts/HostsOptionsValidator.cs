@@ -1,15 +1,17 @@
 using System.Text.RegularExpressions;
 using Macha.Core.Actions;
+using Macha.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Macha.Core.Hosts;
 
 /// <summary>Checks <c>Macha:Hosts</c> at start; each message names the key to fix.</summary>
-internal sealed class HostsOptionsValidator : IValidateOptions<HostsOptions>
+internal sealed class HostsOptionsValidator(IOptions<MachaOptions> machaOptions) : IValidateOptions<HostsOptions>
 {
     public ValidateOptionsResult Validate(string? name, HostsOptions options)
     {
         var errors = new List<string>();
+        var localName = machaOptions.Value.ResolveLocalHostName();
         RequireRange(errors, "ConnectTimeout", options.ConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         RequireRange(errors, "KeepAliveInterval", options.KeepAliveInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         RequireRange(errors, "ConnectionIdleTimeout", options.ConnectionIdleTimeout, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1));
@@ -33,6 +35,11 @@ internal sealed class HostsOptionsValidator : IValidateOptions<HostsOptions>
         {
             var host = options.Remote[i];
             var key = $"Macha:Hosts:Remote:{i}";
+            if (string.Equals(host.Name, localName, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{key}:Name '{host.Name}' is the name of the host Macha runs on (Macha:LocalHostName, or the machine name when that is empty); give the remote host another name.");
+            }
+
             if (!names.Add(host.Name))
             {
                 errors.Add($"{key}:Name '{host.Name}' is used by another remote host; names must be unique.");
@@ -80,7 +87,7 @@ public static partial class HostDefinitionValidator
 
         if (!string.IsNullOrWhiteSpace(definition.Address) && !IsValidAddress(definition.Address))
         {
-            errors.Add(new HostDefinitionError(nameof(HostDefinition.Address), $"Address '{definition.Address}' is not a host name or IP address."));
+            errors.Add(new HostDefinitionError(nameof(HostDefinition.Address), $"Address '{definition.Address}' is not a host name or the IP address of a single host."));
         }
 
         if (definition.Port is { } port && (port < 1 || port > 65535))
@@ -127,13 +134,18 @@ public static partial class HostDefinitionValidator
         return errors;
     }
 
+    // An unspecified or multicast address names no single host, so SSH cannot reach a host by it.
     private static bool IsValidAddress(string address) =>
-        System.Net.IPAddress.TryParse(address, out _) || IsValidHostName(address);
+        System.Net.IPAddress.TryParse(address, out var ip)
+            ? !ip.Equals(System.Net.IPAddress.Any) && !ip.Equals(System.Net.IPAddress.IPv6Any) && !ip.IsIPv6Multicast
+                && !(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && ip.GetAddressBytes()[0] >= 224)
+            : IsValidHostName(address);
 
-    [GeneratedRegex("^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")]
+    // \z, not $: in .NET, $ also matches before a final newline, which would let "web-1\n" through.
+    [GeneratedRegex(@"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\z")]
     private static partial Regex HostNamePattern();
 
-    [GeneratedRegex("^[a-z_][a-z0-9_.-]{0,31}$")]
+    [GeneratedRegex(@"^[a-z_][a-z0-9_.-]{0,31}\z")]
     private static partial Regex UserPattern();
 }
 
