@@ -148,6 +148,12 @@ public sealed class DashboardTourTests : IClassFixture<BrowserFixture>, IAsyncLi
                 await Expect(page.Locator("[data-test=discussion]")).ToBeVisibleAsync();
             });
 
+            await VisitAsync(context, "/hosts", $"hosts-{width}", async page =>
+            {
+                await Expect(page.Locator("[data-test=hosts]")).ToBeVisibleAsync();
+                await Expect(page.Locator($"[data-test='host-{localHost}']")).ToContainTextAsync(localHost);
+            });
+
             await VisitAsync(context, $"/hosts/{ScriptedHostName}", $"host-{width}", async page =>
             {
                 // CPU use needs two samples, so after one cycle its chart is still empty.

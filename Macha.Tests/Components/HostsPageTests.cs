@@ -254,4 +254,15 @@ public sealed class HostsPageTests : DashboardPageContext
         File.WriteAllText(path, "not read by this test");
         return path;
     }
+
+    [Theory]
+    [InlineData("Debian GNU/Linux 12 (bookworm)", "12", "Debian GNU/Linux 12 (bookworm)")]
+    [InlineData("NixOS", "24.11", "NixOS 24.11")]
+    [InlineData("Arch Linux", null, "Arch Linux")]
+    public void DescribeOs_NameAndVersion_ShowsVersionOnce(string name, string? version, string expected)
+    {
+        var host = new HostRecord { Name = "web-1", OsName = name, OsVersion = version };
+
+        Assert.Equal(expected, HostsPage.DescribeOs(host));
+    }
 }

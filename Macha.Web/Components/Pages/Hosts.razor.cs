@@ -163,9 +163,10 @@ public sealed partial class Hosts
         _ => trust.ToString(),
     };
 
-    private static string DescribeOs(HostRecord host) =>
+    // A PRETTY_NAME such as "Debian GNU/Linux 12 (bookworm)" already carries the version.
+    internal static string DescribeOs(HostRecord host) =>
         host.OsName is { Length: > 0 } name
-            ? $"{name} {host.OsVersion}".Trim()
+            ? (host.OsVersion is { Length: > 0 } version && !name.Contains(version, StringComparison.Ordinal) ? $"{name} {version}" : name)
             : host.OsFamily ?? string.Empty;
 
     /// <summary>What a person typed into the add form, as text, so nothing typed is lost to a parse error.</summary>
