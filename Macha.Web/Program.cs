@@ -9,7 +9,7 @@ if (MachaCli.IsInvocation(args, Environment.GetEnvironmentVariable))
 }
 
 // Only when Macha is the process: WebApplicationFactory runs this entry point with its own host arguments.
-if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "macha" && MachaCli.FindUnknownWebAppArgument(args) is { } unknown)
+if (MachaProcess.IsEntryPoint() && MachaCli.FindUnknownWebAppArgument(args) is { } unknown)
 {
     await Console.Error.WriteLineAsync(
         $"macha: unknown argument '{unknown}'. Pass settings as --Section:Key=value (for example --Macha:CheckInterval=00:10:00); run 'macha --help' for the commands.");

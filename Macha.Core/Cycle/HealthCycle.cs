@@ -132,16 +132,7 @@ internal sealed partial class HealthCycle : IDisposable
             LogCycleFailed(ex, failed.Id);
             failed.State = CycleState.Failed;
             failed.Error = $"Loading the host list failed: {ex.Message}";
-            failed.FinishedAt = _timeProvider.GetUtcNow();
-            failed.DurationMs = Math.Round(_timeProvider.GetElapsedTime(started).TotalMilliseconds, 1);
-            await using (var db = await _databases.CreateDbContextAsync(CancellationToken.None))
-            {
-                db.CycleRuns.Update(failed);
-                await db.SaveChangesAsync(CancellationToken.None);
-            }
-
-            _events.Publish(new CycleFinished(failed.Id, failed.FinishedAt.Value, failed.State, 0, failed.DurationMs.Value));
-            return failed;
+            return await FinishRunAsync(failed, started, 0, []);
         }
 
         var run = await StartRunAsync(trigger, queuedRunId, hosts.Count, cancellationToken);
@@ -187,10 +178,16 @@ internal sealed partial class HealthCycle : IDisposable
             run.Error = "Macha stopped during the cycle.";
         }
 
+        run.CollectorStatusesJson = JsonSerializer.Serialize(statuses, SnapshotJson.Options);
+        return await FinishRunAsync(run, started, findingCount, hosts);
+    }
+
+    /// <summary>Stores the run's outcome, applies retention after a completed run, and announces the end.</summary>
+    private async Task<CycleRunRecord> FinishRunAsync(CycleRunRecord run, long started, int findingCount, IReadOnlyList<IHostShell> hosts)
+    {
         run.FinishedAt = _timeProvider.GetUtcNow();
         run.DurationMs = Math.Round(_timeProvider.GetElapsedTime(started).TotalMilliseconds, 1);
         run.FindingCount = findingCount;
-        run.CollectorStatusesJson = JsonSerializer.Serialize(statuses, SnapshotJson.Options);
 
         // Record the outcome even when the cycle was cancelled, so the run never stays "running".
         await using (var db = await _databases.CreateDbContextAsync(CancellationToken.None))

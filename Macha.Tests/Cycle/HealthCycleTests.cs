@@ -99,7 +99,7 @@ public sealed class HealthCycleTests
     }
 
     [Fact]
-    public async Task RunAsync_HostListFails_FailsTheQueuedRun()
+    public async Task RunAsync_HostListFails_FailsRun()
     {
         await using var harness = await CycleHarness.StartAsync(
             [new WorkingCollector()],

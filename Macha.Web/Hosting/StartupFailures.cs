@@ -20,7 +20,7 @@ internal static class StartupFailures
     /// host, and handling the failure there would dispose the host the test is still using.
     /// </summary>
     public static bool IsReportable(Exception exception) =>
-        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "macha" && IsFixableByAPerson(exception);
+        MachaProcess.IsEntryPoint() && IsFixableByAPerson(exception);
 
     private static bool IsFixableByAPerson(Exception exception) => exception switch
     {

@@ -168,7 +168,7 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
-    public async Task AppendAsync_ActorInDataField_KeepsTokenNameAndMasksSecrets()
+    public async Task AppendAsync_ActorInDataField_KeepsTokenName()
     {
         _files.Redactor.AddKnownSecret("s3cr3t-token-value");
         using var log = _files.OpenLog();
