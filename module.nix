@@ -101,7 +101,13 @@ let
     ) cfg.authentication.users
     // lib.mapAttrs' (name: host: lib.nameValuePair "host-${name}-key" host.keyFile) (
       filterAttrs (_: host: host.keyFile != null) cfg.hosts
-    );
+    )
+    # "hosts-", not "host-": a host named "default" must not share this id.
+    // optionalAttrs (cfg.hostDefaults.keyFile != null) { hosts-default-key = cfg.hostDefaults.keyFile; };
+
+  hostsWithoutKey = attrNames (filterAttrs (_: host: host.keyFile == null) cfg.hosts);
+
+  discovery = cfg.discovery;
 
   hostSettings =
     name: host:
@@ -181,7 +187,20 @@ let
         };
       };
 
-      Hosts.Remote = mapAttrsToList hostSettings cfg.hosts;
+      Hosts = {
+        Remote = mapAttrsToList hostSettings cfg.hosts;
+        TrustOnFirstUse = cfg.trustOnFirstUse;
+        DefaultUser = cfg.hostDefaults.user;
+        Discovery = {
+          Interval = timeSpan discovery.interval;
+          CommandTimeout = timeSpan discovery.commandTimeout;
+        }
+        // optionalAttrs (discovery.journalDirectory != null) { JournalDirectory = discovery.journalDirectory; }
+        // optionalAttrs (discovery.flake != null) { Flake = discovery.flake; };
+      }
+      // optionalAttrs (cfg.hostDefaults.keyFile != null) {
+        DefaultPrivateKeyFile = credentialPath "hosts-default-key";
+      };
 
       Authentication =
         optionalAttrs hasUsers { UsersFile = assembledUsersFile; }
@@ -248,7 +267,8 @@ let
 
         user = mkOption {
           type = types.str;
-          default = "macha";
+          default = cfg.hostDefaults.user;
+          defaultText = literalExpression "config.services.macha-autonomous.hostDefaults.user";
           description = ''
             User Macha logs in as. On NixOS hosts, the module `nixosModules.remoteHost` creates it
             with the same narrow sudo rules as the controller's.
@@ -261,7 +281,8 @@ let
           default = null;
           description = ''
             Private SSH key for this host, as an absolute path outside the Nix store. The service
-            reads it as the systemd credential `host-${name}-key`.
+            reads it as the systemd credential `host-${name}-key`. Null uses
+            {option}`services.macha-autonomous.hostDefaults.keyFile`.
           '';
           example = "/run/secrets/macha-ssh-key";
         };
@@ -522,6 +543,94 @@ in
       '';
     };
 
+    hostDefaults = {
+      user = mkOption {
+        type = types.str;
+        default = "macha";
+        description = ''
+          User Macha logs in as on hosts that name none: discovered hosts, hosts added on the
+          dashboard, and the default of {option}`services.macha-autonomous.hosts.<name>.user`.
+        '';
+        example = "ops";
+      };
+
+      keyFile = mkOption {
+        type = types.nullOr absolutePath;
+        default = null;
+        description = ''
+          Private SSH key for hosts that name none, including discovered hosts and hosts added on
+          the dashboard, as an absolute path outside the Nix store. The service reads it as the
+          systemd credential `hosts-default-key`. Every host needs a key, its own or this one.
+        '';
+        example = "/run/secrets/macha-ssh-key";
+      };
+    };
+
+    trustOnFirstUse = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Whether Macha accepts and pins the SSH host key that a remote host presents on its first
+        connection when the host has no pinned key. That first connection is unauthenticated, so
+        leave this off and list {option}`services.macha-autonomous.hosts.<name>.hostKeys`, or
+        confirm each host with its fingerprint. A host whose pinned key changes is blocked either
+        way.
+      '';
+      example = true;
+    };
+
+    discovery = {
+      journalDirectory = mkOption {
+        type = types.nullOr absolutePath;
+        default = null;
+        description = ''
+          Directory of journal files that a central systemd-journal-remote writes. Every
+          `_HOSTNAME` in it becomes a discovered host, which Macha lists but never connects to until
+          a person confirms it. The unit gets this directory read-only and joins
+          {option}`services.macha-autonomous.discovery.journalGroup`. Null turns this source off.
+        '';
+        example = "/var/log/journal/remote";
+      };
+
+      journalGroup = mkOption {
+        type = types.nullOr types.str;
+        default = "systemd-journal-remote";
+        description = ''
+          Group that may read the files in
+          {option}`services.macha-autonomous.discovery.journalDirectory`; the service joins it
+          while that directory is set. systemd-journal-remote creates its files with mode 0640, so
+          only their owner and group read them. systemd's tmpfiles rule for
+          /var/log/journal/remote makes that directory setgid `systemd-journal-remote`, so its
+          files get that group. Null joins no group.
+        '';
+        example = "adm";
+      };
+
+      flake = mkOption {
+        type = types.nullOr (types.strMatching "[^#[:space:]]+");
+        default = null;
+        description = ''
+          Flake reference, without `#`, whose `nixosConfigurations` names become discovered hosts.
+          Macha reads only the names, with `nix eval`, as its own user. Null turns this source off.
+        '';
+        example = "/etc/nixos";
+      };
+
+      interval = mkOption {
+        type = types.ints.between 60 604800;
+        default = 3600;
+        description = "Seconds between two discovery runs (60 to 604800); the first runs at start.";
+        example = 600;
+      };
+
+      commandTimeout = mkOption {
+        type = types.ints.between 1 1800;
+        default = 120;
+        description = "Limit in seconds on `journalctl` or `nix eval` in one discovery run (1 to 1800).";
+        example = 300;
+      };
+    };
+
     authentication = {
       users = mkOption {
         type = types.attrsOf (types.submodule userOptions);
@@ -715,6 +824,10 @@ in
           message = "services.macha-autonomous.listenAddress ${cfg.listenAddress} is reachable from other machines, so Macha needs authentication.users, authentication.usersFile or authentication.apiTokensFile; without one it refuses to start.";
         }
         {
+          assertion = hostsWithoutKey == [ ] || cfg.hostDefaults.keyFile != null;
+          message = "services.macha-autonomous.hosts ${concatStringsSep ", " hostsWithoutKey}: no keyFile, and hostDefaults.keyFile is not set; Macha needs a private key for every host and refuses to start without one.";
+        }
+        {
           assertion = cfg.rebuild.flake == null || cfg.privilegedActions;
           message = "services.macha-autonomous.rebuild.flake needs privilegedActions, because nixos-rebuild runs through sudo.";
         }
@@ -783,8 +896,16 @@ in
           WorkingDirectory = "${cfg.package}/lib/${cfg.package.pname}";
           User = cfg.user;
           Group = cfg.group;
-          # journalctl reads the system journal only for root and this group.
-          SupplementaryGroups = [ "systemd-journal" ];
+          # journalctl reads the system journal only for root and this group, and a central
+          # journal only for its own group.
+          # NOTE: systemd refuses to start the unit when a group listed here does not exist; no
+          # NixOS VM test checks that services.journald.remote creates systemd-journal-remote.
+          SupplementaryGroups = [
+            "systemd-journal"
+          ]
+          ++ optional (
+            discovery.journalDirectory != null && discovery.journalGroup != null
+          ) discovery.journalGroup;
           Restart = "on-failure";
           RestartSec = 10;
           UMask = "0077";
@@ -854,6 +975,12 @@ in
         // optionalAttrs (lib.hasPrefix "/var/lib/" cfg.dataDir) {
           StateDirectory = lib.removePrefix "/var/lib/" cfg.dataDir;
           StateDirectoryMode = "0700";
+        }
+        // optionalAttrs (discovery.journalDirectory != null) {
+          # ProtectSystem=strict already mounts it read-only. Listing it keeps it read-only below a
+          # writable path such as /var/log/journal, because systemd applies the deeper path last.
+          # The '-' lets the unit start before the directory exists; discovery then reports it.
+          ReadOnlyPaths = [ "-${discovery.journalDirectory}" ];
         }
         // {
           # What the sandbox must leave writable. Each entry only lifts the read-only mount; file

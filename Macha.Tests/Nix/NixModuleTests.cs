@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using Macha.Core.Hosts;
 
 namespace Macha.Tests.Nix;
 
@@ -54,6 +56,7 @@ public sealed class NixModuleTests
               db-1 = { address = "192.0.2.20"; port = 2222; user = "ops"; keyFile = "/run/secrets/db-key"; autonomyLevel = "observe"; };
               edge = { address = "2001:db8::1"; };
             };
+            hostDefaults.keyFile = "/run/secrets/default-key";
           };
         }
         """;
@@ -61,8 +64,25 @@ public sealed class NixModuleTests
     private static readonly string[] SecretPaths =
     [
         "/run/secrets/gotify-token", "/run/secrets/admin-password-hash", "/run/secrets/api-tokens",
-        "/run/secrets/git-credentials", "/run/secrets/ssh-key", "/run/secrets/db-key",
+        "/run/secrets/git-credentials", "/run/secrets/ssh-key", "/run/secrets/db-key", "/run/secrets/default-key",
     ];
+
+    private const string Discovery = """
+        {
+          services.macha-autonomous = {
+            enable = true;
+            trustOnFirstUse = true;
+            hostDefaults = { user = "ops"; keyFile = "/run/secrets/default-key"; };
+            hosts.web-1.address = "web-1.example.org";
+            discovery = {
+              journalDirectory = "/var/log/journal/remote";
+              flake = "/etc/nixos";
+              interval = 600;
+              commandTimeout = 30;
+            };
+          };
+        }
+        """;
 
     [Fact]
     public async Task Minimal_Unit_IsNotifyServiceOfItsOwnUser()
@@ -342,10 +362,90 @@ public sealed class NixModuleTests
         var result = await NixEvaluator.EvaluateModuleAsync(MultiHost);
 
         Assert.Equal(
-            ["host-db-1-key:/run/secrets/db-key", "host-web-1-key:/run/secrets/ssh-key"],
+            ["host-db-1-key:/run/secrets/db-key", "host-web-1-key:/run/secrets/ssh-key", "hosts-default-key:/run/secrets/default-key"],
             Strings(Service(result).GetProperty("LoadCredential")).Order(StringComparer.Ordinal));
         Assert.DoesNotContain("/run/secrets/", result.GetProperty("settings").GetRawText(), StringComparison.Ordinal);
         Assert.Empty(result.GetProperty("failedAssertions").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Minimal_HostSettings_MatchTheServiceDefaults()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Minimal);
+        var hosts = result.GetProperty("settings").GetProperty("Macha").GetProperty("Hosts");
+        var discovery = hosts.GetProperty("Discovery");
+        var defaults = new HostsOptions();
+
+        Assert.False(hosts.GetProperty("TrustOnFirstUse").GetBoolean());
+        Assert.Equal(defaults.TrustOnFirstUse, hosts.GetProperty("TrustOnFirstUse").GetBoolean());
+        Assert.Equal(defaults.DefaultUser, hosts.GetProperty("DefaultUser").GetString());
+        Assert.False(hosts.TryGetProperty("DefaultPrivateKeyFile", out _));
+        Assert.Equal(defaults.Discovery.Interval, TimeSpan.Parse(discovery.GetProperty("Interval").GetString()!, CultureInfo.InvariantCulture));
+        Assert.Equal(defaults.Discovery.CommandTimeout, TimeSpan.Parse(discovery.GetProperty("CommandTimeout").GetString()!, CultureInfo.InvariantCulture));
+        Assert.False(discovery.TryGetProperty("JournalDirectory", out _));
+        Assert.False(discovery.TryGetProperty("Flake", out _));
+        Assert.Equal(["systemd-journal"], Strings(Service(result).GetProperty("SupplementaryGroups")));
+        Assert.False(Service(result).TryGetProperty("ReadOnlyPaths", out _));
+    }
+
+    [Fact]
+    public async Task Discovery_Settings_MapEveryOptionToItsKey()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Discovery);
+        var hosts = result.GetProperty("settings").GetProperty("Macha").GetProperty("Hosts");
+        var discovery = hosts.GetProperty("Discovery");
+
+        Assert.True(hosts.GetProperty("TrustOnFirstUse").GetBoolean());
+        Assert.Equal("ops", hosts.GetProperty("DefaultUser").GetString());
+        Assert.Equal("/run/credentials/macha-autonomous.service/hosts-default-key", hosts.GetProperty("DefaultPrivateKeyFile").GetString());
+        Assert.Equal("/var/log/journal/remote", discovery.GetProperty("JournalDirectory").GetString());
+        Assert.Equal("/etc/nixos", discovery.GetProperty("Flake").GetString());
+        Assert.Equal("00:10:00", discovery.GetProperty("Interval").GetString());
+        Assert.Equal("00:00:30", discovery.GetProperty("CommandTimeout").GetString());
+        Assert.Empty(result.GetProperty("failedAssertions").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Discovery_HostWithoutUser_TakesDefaults()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(Discovery);
+        var host = result.GetProperty("settings").GetProperty("Macha").GetProperty("Hosts").GetProperty("Remote").EnumerateArray().Single();
+
+        Assert.Equal("ops", host.GetProperty("User").GetString());
+        Assert.False(host.TryGetProperty("PrivateKeyFile", out _));
+        Assert.Equal(["hosts-default-key:/run/secrets/default-key"], Strings(Service(result).GetProperty("LoadCredential")));
+        Assert.DoesNotContain("/run/secrets/", result.GetProperty("settings").GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discovery_JournalDirectory_IsReadOnly()
+    {
+        var service = Service(await NixEvaluator.EvaluateModuleAsync(Discovery));
+
+        Assert.Equal(["-/var/log/journal/remote"], Strings(service.GetProperty("ReadOnlyPaths")));
+        Assert.DoesNotContain(Strings(service.GetProperty("ReadWritePaths")), path => path.Contains("/var/log/journal/remote", StringComparison.Ordinal));
+        Assert.Equal(["systemd-journal", "systemd-journal-remote"], Strings(service.GetProperty("SupplementaryGroups")));
+    }
+
+    [Fact]
+    public async Task Discovery_NullJournalGroup_JoinsNoExtraGroup()
+    {
+        var service = Service(await NixEvaluator.EvaluateModuleAsync(
+            "{ services.macha-autonomous = { enable = true; discovery = { journalDirectory = \"/srv/journal\"; journalGroup = null; }; }; }"));
+
+        Assert.Equal(["systemd-journal"], Strings(service.GetProperty("SupplementaryGroups")));
+        Assert.Equal(["-/srv/journal"], Strings(service.GetProperty("ReadOnlyPaths")));
+    }
+
+    [Fact]
+    public async Task HostNamedDefault_KeyCredential_IsDistinct()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(
+            "{ services.macha-autonomous = { enable = true; hostDefaults.keyFile = \"/run/secrets/a\"; hosts.default = { address = \"d\"; keyFile = \"/run/secrets/b\"; }; }; }");
+
+        Assert.Equal(
+            ["host-default-key:/run/secrets/b", "hosts-default-key:/run/secrets/a"],
+            Strings(Service(result).GetProperty("LoadCredential")).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -434,6 +534,12 @@ public sealed class NixModuleTests
     [InlineData("settings.Macha.Bad = pkgs: pkgs;", "services.macha-autonomous.settings")]
     [InlineData("noSuchOption = 1;", "services.macha-autonomous.noSuchOption")]
     [InlineData("configFile = \"/etc/macha.json\";", "services.macha-autonomous.configFile")]
+    [InlineData("trustOnFirstUse = \"yes\";", "services.macha-autonomous.trustOnFirstUse")]
+    [InlineData("hostDefaults.keyFile = \"keys/macha\";", "services.macha-autonomous.hostDefaults.keyFile")]
+    [InlineData("discovery.journalDirectory = \"journal/remote\";", "services.macha-autonomous.discovery.journalDirectory")]
+    [InlineData("discovery.flake = \"/etc/nixos#web-1\";", "services.macha-autonomous.discovery.flake")]
+    [InlineData("discovery.interval = 30;", "services.macha-autonomous.discovery.interval")]
+    [InlineData("discovery.commandTimeout = 0;", "services.macha-autonomous.discovery.commandTimeout")]
     public async Task Evaluate_InvalidValue_FailsNamingTheOption(string setting, string option)
     {
         var output = await NixEvaluator.TryEvaluateModuleAsync($"{{ services.macha-autonomous = {{ enable = true; {setting} }}; }}");
@@ -445,7 +551,9 @@ public sealed class NixModuleTests
     [Theory]
     [InlineData("gotify.url = \"https://gotify.example.org\";", "gotify.tokenFile is not")]
     [InlineData("gotify = { url = \"https://g\"; tokenFile = \"/nix/store/0123-token\"; };", "must not be in the Nix store")]
-    [InlineData("hosts.\"web 1\".address = \"a\";", "host and user names")]
+    [InlineData("hosts.\"web 1\" = { address = \"a\"; keyFile = \"/run/secrets/k\"; };", "host and user names")]
+    [InlineData("hosts.web-1.address = \"a\"; hosts.db-1 = { address = \"b\"; keyFile = \"/run/secrets/k\"; };", "hosts web-1: no keyFile, and hostDefaults.keyFile is not set")]
+    [InlineData("hostDefaults.keyFile = \"/nix/store/0123-key\";", "must not be in the Nix store")]
     [InlineData("autonomyLevel = \"observe\"; rebuild.flake = \"/etc/nixos#web\";", "needs privilegedActions")]
     [InlineData("listenAddress = \"0.0.0.0\";", "needs authentication.users")]
     [InlineData("listenAddress = \"192.0.2.5\"; authentication.users.\"-x\".passwordHashFile = \"/run/secrets/x\";", "host and user names")]
