@@ -17,7 +17,12 @@ public enum HostChangeStatus
 }
 
 /// <summary>The outcome of adding or confirming a host; <see cref="Error"/> says what to fix otherwise.</summary>
-public sealed record HostChangeResult(HostChangeStatus Status, HostRecord? Host, string? Error = null);
+/// <param name="FieldErrors">When the request was invalid field by field, one error per problem; <see cref="Error"/> joins their messages.</param>
+public sealed record HostChangeResult(HostChangeStatus Status, HostRecord? Host, string? Error = null, IReadOnlyList<HostDefinitionError>? FieldErrors = null)
+{
+    internal static HostChangeResult Invalid(HostRecord? host, IReadOnlyList<HostDefinitionError> errors) =>
+        new(HostChangeStatus.Invalid, host, string.Join(" ", errors.Select(error => error.Message)), errors);
+}
 
 /// <summary>A host a person adds; empty fields take the <see cref="HostsOptions"/> defaults.</summary>
 public sealed record HostDefinition(
@@ -173,26 +178,27 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         return new HostChangeResult(HostChangeStatus.Succeeded, record.Copy());
     }
 
+    /// <summary>Confirms a host for a person with only a fingerprint; see the overload taking a <see cref="HostConfirmation"/>.</summary>
+    public Task<HostChangeResult> ConfirmAsync(string hostName, string? fingerprint, string actor, CancellationToken cancellationToken = default) =>
+        ConfirmAsync(hostName, new HostConfirmation(fingerprint), actor, cancellationToken);
+
     /// <summary>
-    /// Confirms a host for a person. A discovered host becomes trusted, with <paramref name="fingerprint"/>
-    /// pinned when given. A host whose key changed, or that has no pinned key, gets
-    /// <paramref name="fingerprint"/> pinned; it must equal the key the host presented, so a person
-    /// confirms exactly the key Macha saw.
+    /// Confirms a host for a person. A discovered host becomes trusted, with the confirmation's
+    /// fingerprint pinned when given, and with the address, port, user and key file it gives. A host
+    /// whose key changed, or that has no pinned key, gets the fingerprint pinned. That fingerprint
+    /// must equal the key the host presented, so a person confirms exactly the key Macha saw.
+    /// Connection settings are accepted for discovered hosts only, because a trusted host's
+    /// presented key came from its current address.
     /// </summary>
-    public async Task<HostChangeResult> ConfirmAsync(string hostName, string? fingerprint, string actor, CancellationToken cancellationToken = default)
+    public async Task<HostChangeResult> ConfirmAsync(string hostName, HostConfirmation confirmation, string actor, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(confirmation);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
         EnsureLoaded();
 
-        string? normalized = null;
-        if (!string.IsNullOrWhiteSpace(fingerprint))
-        {
-            normalized = HostKeyFingerprint.Normalize(fingerprint);
-            if (normalized is null)
-            {
-                return new HostChangeResult(HostChangeStatus.Invalid, null, $"'{fingerprint}' is not a SHA-256 host-key fingerprint; give it as ssh-keygen -lf prints it, such as SHA256:abc…");
-            }
-        }
+        // Checked before the lock, because it reads the file system.
+        var fieldErrors = confirmation.Validate(hostName, _options);
+        var normalized = string.IsNullOrWhiteSpace(confirmation.Fingerprint) ? null : HostKeyFingerprint.Normalize(confirmation.Fingerprint);
 
         HostRecord saved;
         lock (_lock)
@@ -212,6 +218,21 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
             if (record.Trusted && !needsKey)
             {
                 return new HostChangeResult(HostChangeStatus.Conflict, record.Copy(), $"{record.Name} is already trusted and its key is accepted.");
+            }
+
+            if (fieldErrors.Count > 0)
+            {
+                return HostChangeResult.Invalid(record.Copy(), fieldErrors);
+            }
+
+            if (record.Trusted && confirmation.SetsConnection)
+            {
+                var reason = record.Source == HostSource.Configuration
+                    ? $"{record.Name} comes from Macha:Hosts:Remote; change it there and restart Macha."
+                    : $"{record.Name} is already trusted, so only its key can be confirmed here.";
+                return HostChangeResult.Invalid(record.Copy(), confirmation.ConnectionFields()
+                    .Select(field => new HostDefinitionError(field, $"{field} can be set only when confirming a discovered host; {reason}"))
+                    .ToList());
             }
 
             if (needsKey)
@@ -237,6 +258,11 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                 record.KeysPinnedAt = now;
             }
 
+            if (confirmation.SetsConnection)
+            {
+                ApplyConnection(record, confirmation);
+            }
+
             record.Trusted = true;
             record.Status = HostStatus.Unknown;
             record.Failure = null;
@@ -256,7 +282,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         }
 
         await SaveAsync(saved, isNew: false, cancellationToken);
-        LogHostConfirmed(saved.Name, actor, normalized ?? "(no key pinned)");
+        LogHostConfirmed(saved.Name, saved.Address, saved.Port, saved.User, actor, normalized ?? "(no key pinned)");
         return new HostChangeResult(HostChangeStatus.Succeeded, saved.Copy());
     }
 
@@ -556,6 +582,29 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         return shell;
     }
 
+    private static void ApplyConnection(HostRecord record, HostConfirmation confirmation)
+    {
+        if (!string.IsNullOrWhiteSpace(confirmation.Address))
+        {
+            record.Address = confirmation.Address.Trim();
+        }
+
+        if (confirmation.Port is { } port)
+        {
+            record.Port = port;
+        }
+
+        if (!string.IsNullOrWhiteSpace(confirmation.User))
+        {
+            record.User = confirmation.User.Trim();
+        }
+
+        if (!string.IsNullOrWhiteSpace(confirmation.PrivateKeyFile))
+        {
+            record.PrivateKeyFile = confirmation.PrivateKeyFile.Trim();
+        }
+    }
+
     private async Task SaveAsync(HostRecord record, bool isNew, CancellationToken cancellationToken)
     {
         await using var db = await _databases.CreateDbContextAsync(cancellationToken);
@@ -574,8 +623,8 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
     [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostName} at {Address} port {Port} added by {Actor}")]
     private partial void LogHostAdded(string hostName, string address, int port, string actor);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostName} confirmed by {Actor}, pinned key {Fingerprint}")]
-    private partial void LogHostConfirmed(string hostName, string actor, string fingerprint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostName} at {Address} port {Port} user {UserName} confirmed by {Actor}, pinned key {Fingerprint}")]
+    private partial void LogHostConfirmed(string hostName, string address, int port, string userName, string actor, string fingerprint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Discovered host {HostName} from {HostSource}; it waits for confirmation")]
     private partial void LogHostDiscovered(string hostName, HostSource hostSource);

@@ -49,8 +49,8 @@ public static class HostTrust
     }
 
     /// <summary>
-    /// Returns whether <see cref="HostRegistry.ConfirmAsync"/> has something to confirm: a discovered
-    /// host, a changed key, or a key refused because none was pinned.
+    /// Returns whether <see cref="HostRegistry.ConfirmAsync(string, HostConfirmation, string, CancellationToken)"/>
+    /// has something to confirm: a discovered host, a changed key, or a key refused because none was pinned.
     /// </summary>
     public static bool NeedsConfirmation(HostRecord record)
     {

@@ -222,6 +222,109 @@ public sealed class HostEndpointsTests
     }
 
     [Fact]
+    public async Task Confirm_WithConnection_SetsEveryField()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        var keyFile = CreateKeyFile(factory);
+        var registry = factory.Services.GetRequiredService<HostRegistry>();
+        await registry.AddDiscoveredAsync(["edge-20"], HostSource.Journal);
+
+        var response = await client.PostAsJsonAsync("/api/hosts/edge-20/confirm", new
+        {
+            fingerprint = Fingerprint,
+            address = " 127.0.0.1 ",
+            port = 2,
+            user = "deploy",
+            privateKeyFile = keyFile,
+        });
+        var confirmed = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var fetched = await client.GetFromJsonAsync<JsonElement>("/api/hosts/edge-20");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Pinned", confirmed.GetProperty("trustState").GetString());
+        Assert.Equal(Fingerprint, confirmed.GetProperty("pinnedKeys")[0].GetString());
+        Assert.Equal("127.0.0.1", fetched.GetProperty("address").GetString());
+        Assert.Equal(2, fetched.GetProperty("port").GetInt32());
+        Assert.Equal("deploy", fetched.GetProperty("user").GetString());
+        Assert.Equal(keyFile, fetched.GetProperty("privateKeyFile").GetString());
+        Assert.Equal("Journal", fetched.GetProperty("source").GetString());
+        Assert.Contains(registry.GetHosts(), shell => shell.HostName == "edge-20");
+    }
+
+    [Fact]
+    public async Task Confirm_EmptyBody_KeepsTheDiscoveredDefaults()
+    {
+        await using var factory = new MachaWebFactory().WithSetting("Macha:Hosts:DefaultUser", "ops");
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        await factory.Services.GetRequiredService<HostRegistry>().AddDiscoveredAsync(["edge-21"], HostSource.Flake);
+
+        var response = await client.PostAsync(new Uri("/api/hosts/edge-21/confirm", UriKind.Relative), null);
+        var confirmed = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Unpinned", confirmed.GetProperty("trustState").GetString());
+        Assert.Equal("edge-21", confirmed.GetProperty("address").GetString());
+        Assert.Equal(22, confirmed.GetProperty("port").GetInt32());
+        Assert.Equal("ops", confirmed.GetProperty("user").GetString());
+    }
+
+    [Theory]
+    [InlineData("port", "{\"port\": 70000}", "between 1 and 65535")]
+    [InlineData("port", "{\"port\": 0}", "between 1 and 65535")]
+    [InlineData("address", "{\"address\": \"0.0.0.0\"}", "0.0.0.0")]
+    [InlineData("address", "{\"address\": \"web 1\"}", "web 1")]
+    [InlineData("user", "{\"user\": \"Deploy User\"}", "not a valid login name")]
+    [InlineData("privateKeyFile", "{\"privateKeyFile\": \"keys/id_ed25519\"}", "absolute path")]
+    [InlineData("privateKeyFile", "{\"privateKeyFile\": \"/nonexistent/id_ed25519\"}", "does not exist")]
+    [InlineData("fingerprint", "{\"fingerprint\": \"SHA256:short\"}", "SHA256:short")]
+    public async Task Confirm_InvalidField_Returns400NamingIt(string field, string body, string message)
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        await factory.Services.GetRequiredService<HostRegistry>().AddDiscoveredAsync(["edge-22"], HostSource.Journal);
+
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var response = await client.PostAsync(new Uri("/api/hosts/edge-22/confirm", UriKind.Relative), content);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var host = await client.GetFromJsonAsync<JsonElement>("/api/hosts/edge-22");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = problem.GetProperty("errors");
+        Assert.Equal([field], errors.EnumerateObject().Select(error => error.Name));
+        Assert.Contains(message, errors.GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("Discovered", host.GetProperty("trustState").GetString());
+        Assert.Equal("edge-22", host.GetProperty("address").GetString());
+        Assert.Equal(22, host.GetProperty("port").GetInt32());
+    }
+
+    [Fact]
+    public async Task Confirm_TrustedWithAddress_Returns400()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        var keyFile = CreateKeyFile(factory);
+        await client.PostAsJsonAsync("/api/hosts", new { name = "web-20", address = "127.0.0.1", port = 2, privateKeyFile = keyFile, hostKeyFingerprints = new[] { OtherFingerprint } });
+        var registry = factory.Services.GetRequiredService<HostRegistry>();
+        await ((IHostKeyStore)registry).RecordAsync("web-20", new HostKeyOffer("ssh-ed25519", Fingerprint), HostKeyVerdict.Mismatch);
+
+        var response = await client.PostAsJsonAsync("/api/hosts/web-20/confirm", new { fingerprint = Fingerprint, address = "127.0.0.2", port = 3 });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var host = await client.GetFromJsonAsync<JsonElement>("/api/hosts/web-20");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(["address", "port"], problem.GetProperty("errors").EnumerateObject().Select(error => error.Name).Order(StringComparer.Ordinal));
+        Assert.Contains("only when confirming a discovered host", problem.GetProperty("errors").GetProperty("address")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", host.GetProperty("address").GetString());
+        Assert.Equal("KeyChanged", host.GetProperty("trustState").GetString());
+        Assert.Equal([OtherFingerprint], host.GetProperty("pinnedKeys").EnumerateArray().Select(key => key.GetString()));
+    }
+
+    [Fact]
     public async Task Confirm_TrustedHost_Returns409()
     {
         await using var factory = new MachaWebFactory();

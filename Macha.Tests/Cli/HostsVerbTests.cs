@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Macha.Core.Hosts;
 using Macha.Web.Cli;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,8 +108,44 @@ public sealed class HostsVerbTests : IClassFixture<CliTestServer>, IDisposable
         var result = await _cli.RunAsync("hosts", "confirm", "edge-12", "--fingerprint", Fingerprint);
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
-        Assert.Contains($"Confirmed host edge-12 (Pinned), pinned key {Fingerprint}.", result.Output, StringComparison.Ordinal);
+        Assert.Matches($"Confirmed host edge-12 at [a-z_]+@edge-12:22 \\(Pinned\\), pinned key {Regex.Escape(Fingerprint)}\\.", result.Output);
         Assert.True(registry.Find("edge-12")!.Trusted);
+    }
+
+    [Fact]
+    public async Task Confirm_WithConnection_SetsEveryField()
+    {
+        await WaitForFirstCycleAsync();
+        var registry = _server.Services.GetRequiredService<HostRegistry>();
+        await registry.AddDiscoveredAsync(["edge-13"], HostSource.Flake);
+        var keyFile = Path.Combine(_cli.Home, "id_edge");
+        await File.WriteAllTextAsync(keyFile, "not read by this test");
+
+        var result = await _cli.RunAsync("hosts", "confirm", "edge-13", "--fingerprint", Fingerprint,
+            "--address", "127.0.0.1", "--port", "2", "--user", "deploy", "--key-file", keyFile);
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains($"Confirmed host edge-13 at deploy@127.0.0.1:2 (Pinned), pinned key {Fingerprint}.", result.Output, StringComparison.Ordinal);
+        var record = registry.Find("edge-13")!;
+        Assert.True(record.Trusted);
+        Assert.Equal(("127.0.0.1", 2, "deploy", keyFile), (record.Address, record.Port, record.User, record.PrivateKeyFile));
+    }
+
+    [Fact]
+    public async Task Confirm_MissingKeyFile_Exits1()
+    {
+        var registry = _server.Services.GetRequiredService<HostRegistry>();
+        await registry.AddDiscoveredAsync(["edge-14"], HostSource.Journal);
+        var missing = Path.Combine(_cli.Home, "no-such-key");
+
+        var result = await _cli.RunAsync("hosts", "confirm", "edge-14", "--address", "127.0.0.1", "--key-file", missing);
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("400", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"PrivateKeyFile '{missing}' does not exist", result.Error, StringComparison.Ordinal);
+        var record = registry.Find("edge-14")!;
+        Assert.False(record.Trusted);
+        Assert.Equal("edge-14", record.Address);
     }
 
     [Fact]

@@ -85,6 +85,67 @@ public sealed class HostsPageTests : DashboardPageContext
     }
 
     [Fact]
+    public async Task Confirm_DiscoveredHostWithConnection_SetsEveryField()
+    {
+        var keyFile = CreateKeyFile();
+        await Registry.AddDiscoveredAsync(["edge-4"], HostSource.Journal);
+        var page = Render<HostsPage>();
+        Assert.Contains("now edge-4", page.Find("[data-test=confirm-address-edge-4]").GetAttribute("placeholder"), StringComparison.Ordinal);
+
+        page.Find("[data-test=confirm-fingerprint-edge-4]").Change(PresentedKey);
+        page.Find("[data-test=confirm-address-edge-4]").Change("127.0.0.1");
+        page.Find("[data-test=confirm-port-edge-4]").Change("2");
+        page.Find("[data-test=confirm-user-edge-4]").Change("deploy");
+        page.Find("[data-test=confirm-key-file-edge-4]").Change(keyFile);
+        page.Find("[data-test=confirm-form-edge-4]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=message]"));
+        var record = Registry.Find("edge-4")!;
+        Assert.True(record.Trusted);
+        Assert.Equal(("127.0.0.1", 2, "deploy", keyFile), (record.Address, record.Port, record.User, record.PrivateKeyFile));
+        Assert.Equal([PresentedKey], HostTrust.PinnedKeys(record));
+        Assert.Contains("Confirmed edge-4 at deploy@127.0.0.1:2", page.Find("[data-test=message]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("deploy@127.0.0.1:2", page.Find("[data-test=host-edge-4]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("confirm-port-edge-5", "twenty-two", "'twenty-two' is not a whole number")]
+    [InlineData("confirm-port-edge-5", "70000", "between 1 and 65535")]
+    [InlineData("confirm-address-edge-5", "0.0.0.0", "'0.0.0.0' is not a host name")]
+    [InlineData("confirm-user-edge-5", "Deploy User", "not a valid login name")]
+    [InlineData("confirm-key-file-edge-5", "relative/key", "absolute path")]
+    [InlineData("confirm-key-file-edge-5", "/nonexistent/key", "does not exist")]
+    public async Task Confirm_InvalidConnectionField_ShowsErrorAndKeepsTheForm(string input, string value, string message)
+    {
+        await Registry.AddDiscoveredAsync(["edge-5"], HostSource.Flake);
+        var page = Render<HostsPage>();
+
+        page.Find($"[data-test={input}]").Change(value);
+        page.Find("[data-test=confirm-form-edge-5]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=confirm-error]"));
+        Assert.Contains(message, page.Find("[data-test=confirm-error]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(value, page.Find($"[data-test={input}]").GetAttribute("value"));
+        var record = Registry.Find("edge-5")!;
+        Assert.False(record.Trusted);
+        Assert.Equal(("edge-5", 22), (record.Address, record.Port));
+    }
+
+    [Fact]
+    public async Task Confirm_ChangedKey_OffersNoConnectionFields()
+    {
+        var added = await Registry.AddAsync(Definition("web-2", [ConfiguredKey]), "alice");
+        Assert.Equal(HostChangeStatus.Succeeded, added.Status);
+        await ((IHostKeyStore)Registry).RecordAsync("web-2", new HostKeyOffer("ssh-ed25519", PresentedKey), HostKeyVerdict.Mismatch);
+
+        var page = Render<HostsPage>();
+
+        Assert.NotNull(page.Find("[data-test=confirm-fingerprint-web-2]"));
+        Assert.Empty(page.FindAll("[data-test=confirm-address-web-2]"));
+        Assert.Empty(page.FindAll("[data-test=confirm-key-file-web-2]"));
+    }
+
+    [Fact]
     public async Task Confirm_ReadOnlyUser_ChangesNothing()
     {
         SignInReadOnly();

@@ -39,10 +39,12 @@ internal static class HostEndpoints
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("ConfirmHost")
             .WithSummary("Confirm a discovered host, or the key a host presented, and pin that key")
-            .WithDescription("A discovered host becomes trusted; the fingerprint, when given, is pinned. A host whose key changed, "
-                + "or whose key was refused because none was pinned, needs the fingerprint it presented, exactly. "
+            .WithDescription("A discovered host becomes trusted; the fingerprint, when given, is pinned, and address, port, user and "
+                + "privateKeyFile, when given, replace the defaults it was discovered with (checked as in POST /api/hosts). "
+                + "A host whose key changed, or whose key was refused because none was pinned, needs the fingerprint it presented, "
+                + "exactly, and takes no connection settings. The body is optional. 400 names the invalid field; "
                 + "409 when there is nothing to confirm.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
@@ -113,15 +115,21 @@ internal static class HostEndpoints
         };
     }
 
-    private static async Task<Results<Ok<HostResponse>, ProblemHttpResult>> ConfirmHostAsync(
+    private static async Task<Results<Ok<HostResponse>, ValidationProblem, ProblemHttpResult>> ConfirmHostAsync(
         HostRegistry registry, string name, ConfirmHostRequest? body, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var result = await registry.ConfirmAsync(name, body?.Fingerprint, AutonomyEndpoints.ActorOf(user), cancellationToken);
+        var confirmation = new HostConfirmation(
+            body?.Fingerprint?.Trim(), body?.Address?.Trim(), body?.Port, body?.User?.Trim(), body?.PrivateKeyFile?.Trim());
+        var result = await registry.ConfirmAsync(name, confirmation, AutonomyEndpoints.ActorOf(user), cancellationToken);
         return result.Status switch
         {
             HostChangeStatus.Succeeded => TypedResults.Ok(HostResponse.From(result.Host!)),
             HostChangeStatus.NotFound => Problems.NotFound($"No host is named '{name}'; GET /api/hosts lists the hosts Macha knows."),
             HostChangeStatus.Conflict => Conflict(result.Error!),
+            _ when result.FieldErrors is { Count: > 0 } fieldErrors => TypedResults.ValidationProblem(
+                fieldErrors.GroupBy(error => JsonName(error.Field)).ToDictionary(group => group.Key, group => group.Select(error => error.Message).ToArray()),
+                detail: result.Error,
+                title: "Invalid confirmation"),
             _ => Problems.Invalid(result.Error ?? "The confirmation is invalid."),
         };
     }
@@ -159,9 +167,18 @@ public sealed record AddHostRequest(
     IReadOnlyList<string>? Tags,
     string? AutonomyLevel);
 
-/// <summary>The optional body of POST /api/hosts/{name}/confirm.</summary>
+/// <summary>The optional body of POST /api/hosts/{name}/confirm. Empty fields keep the host's current value.</summary>
 /// <param name="Fingerprint">The SHA-256 fingerprint to pin; required when the host's key changed or was refused.</param>
-public sealed record ConfirmHostRequest(string? Fingerprint);
+/// <param name="Address">DNS name or IP address to connect to; discovered hosts only.</param>
+/// <param name="Port">SSH port; discovered hosts only.</param>
+/// <param name="User">Login user; discovered hosts only.</param>
+/// <param name="PrivateKeyFile">Absolute path of an existing private key offered to this host only; discovered hosts only.</param>
+public sealed record ConfirmHostRequest(
+    string? Fingerprint,
+    string? Address = null,
+    int? Port = null,
+    string? User = null,
+    string? PrivateKeyFile = null);
 
 /// <summary>The operating system a host reported in /etc/os-release.</summary>
 public sealed record HostOsResponse(string? Family, string? Name, string? Version);

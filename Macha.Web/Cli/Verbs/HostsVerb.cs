@@ -124,13 +124,30 @@ internal static class HostsVerb
     {
         var name = new Argument<string>("name") { Description = "The host to confirm." };
         var fingerprint = new Option<string>("--fingerprint") { Description = "The key to pin, as 'ssh-keygen -lf' prints it on the host (SHA256:...). Required when the host's key changed or was rejected." };
+        var address = new Option<string>("--address") { Description = "DNS name or IP address to connect to; discovered hosts only. Default: the address it was discovered with, its name." };
+        var port = new Option<int?>("--port", "-p") { Description = "SSH port; discovered hosts only. Default: 22." };
+        var user = new Option<string>("--user", "-u") { Description = "Login user; discovered hosts only. Default: Macha:Hosts:DefaultUser." };
+        var keyFile = new Option<string>("--key-file", "-i") { Description = "Path of an existing private key offered to this host only; discovered hosts only. Default: Macha:Hosts:DefaultPrivateKeyFile." };
         var command = new Command("confirm", "Confirm a discovered host so Macha visits it, or pin the key a host presented.");
         command.Arguments.Add(name);
-        command.Options.Add(fingerprint);
+        foreach (var option in new Option[] { fingerprint, address, port, user, keyFile })
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(context.Run(async (parsed, client, output, cancellationToken) =>
         {
             var path = $"api/hosts/{Uri.EscapeDataString(parsed.GetValue(name)!)}/confirm";
-            var host = await client.PostAsync(path, new { fingerprint = parsed.GetValue(fingerprint) }, cancellationToken);
+            var body = new
+            {
+                fingerprint = parsed.GetValue(fingerprint),
+                address = parsed.GetValue(address),
+                port = parsed.GetValue(port),
+                user = parsed.GetValue(user),
+                // A relative path is resolved against the current directory, as in 'hosts add'.
+                privateKeyFile = parsed.GetValue(keyFile) is { Length: > 0 } file ? Path.GetFullPath(file) : null,
+            };
+            var host = await client.PostAsync(path, body, cancellationToken);
             if (output.Json)
             {
                 output.WriteJson(host);
@@ -138,7 +155,7 @@ internal static class HostsVerb
             else
             {
                 var key = FirstPinnedKey(host);
-                output.WriteLine($"Confirmed host {host.Text("name")} ({host.Text("trustState")}){(key.Length > 0 ? $", pinned key {key}" : string.Empty)}.");
+                output.WriteLine($"Confirmed host {host.Text("name")} at {DescribeAddress(host)} ({host.Text("trustState")}){(key.Length > 0 ? $", pinned key {key}" : string.Empty)}.");
             }
 
             return ExitCodes.Success;

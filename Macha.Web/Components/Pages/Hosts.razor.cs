@@ -16,7 +16,7 @@ public sealed partial class Hosts
 {
     private static readonly char[] ListSeparators = [',', ' ', '\n', '\t'];
 
-    private readonly Dictionary<string, string?> _fingerprints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ConfirmHostForm> _confirmForms = new(StringComparer.OrdinalIgnoreCase);
     private IReadOnlyList<HostRecord> _hosts = [];
     private string? _loadError;
     private string? _message;
@@ -73,7 +73,7 @@ public sealed partial class Hosts
 
         foreach (var host in _hosts)
         {
-            _fingerprints.TryAdd(host.Name, null);
+            _confirmForms.TryAdd(host.Name, new ConfirmHostForm());
         }
     }
 
@@ -81,6 +81,13 @@ public sealed partial class Hosts
     {
         _message = null;
         _confirmError = null;
+        var form = _confirmForms[hostName];
+        var (confirmation, errors) = form.ToConfirmation();
+        if (confirmation is null)
+        {
+            _confirmError = $"{hostName} was not confirmed: {string.Join(" ", errors)}";
+            return;
+        }
 
         // Confirming lets Macha work on the host, so it needs the operate policy, as the API does.
         var access = await Access.CheckAsync();
@@ -93,16 +100,15 @@ public sealed partial class Hosts
         _busy = true;
         try
         {
-            var fingerprint = _fingerprints.GetValueOrDefault(hostName);
-            var result = await Registry.ConfirmAsync(hostName, string.IsNullOrWhiteSpace(fingerprint) ? null : fingerprint.Trim(), access.Actor, Disposing);
+            var result = await Registry.ConfirmAsync(hostName, confirmation, access.Actor, Disposing);
             if (result.Status == HostChangeStatus.Succeeded)
             {
-                _message = $"Confirmed {hostName}. Macha visits it from the next health cycle on.";
-                _fingerprints[hostName] = null;
+                _message = $"Confirmed {hostName} at {result.Host!.User}@{result.Host.Address}:{result.Host.Port}. Macha visits it from the next health cycle on.";
+                _confirmForms[hostName] = new ConfirmHostForm();
             }
             else
             {
-                // The typed fingerprint stays in its field, so a person can correct it.
+                // What was typed stays in the form, so a person can correct it.
                 _confirmError = $"{hostName} was not confirmed: {result.Error}";
             }
         }
@@ -168,6 +174,43 @@ public sealed partial class Hosts
         host.OsName is { Length: > 0 } name
             ? (host.OsVersion is { Length: > 0 } version && !name.Contains(version, StringComparison.Ordinal) ? $"{name} {version}" : name)
             : host.OsFamily ?? string.Empty;
+
+    /// <summary>What a person typed into a host's confirm form, as text, so nothing typed is lost to a parse error.</summary>
+    internal sealed class ConfirmHostForm
+    {
+        public string? Fingerprint { get; set; }
+
+        public string? Address { get; set; }
+
+        public string? Port { get; set; }
+
+        public string? User { get; set; }
+
+        public string? PrivateKeyFile { get; set; }
+
+        /// <summary>
+        /// Builds the confirmation, or returns why the port is not a number. The registry checks
+        /// the rest with the rules POST /api/hosts/{name}/confirm applies.
+        /// </summary>
+        public (HostConfirmation? Confirmation, List<string> Errors) ToConfirmation()
+        {
+            int? port = null;
+            if (!string.IsNullOrWhiteSpace(Port))
+            {
+                if (!int.TryParse(Port.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+                {
+                    return (null, [$"Port '{Port}' is not a whole number."]);
+                }
+
+                port = parsed;
+            }
+
+            var confirmation = new HostConfirmation(Trimmed(Fingerprint), Trimmed(Address), port, Trimmed(User), Trimmed(PrivateKeyFile));
+            return (confirmation, []);
+        }
+
+        private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    }
 
     /// <summary>What a person typed into the add form, as text, so nothing typed is lost to a parse error.</summary>
     internal sealed class AddHostForm
