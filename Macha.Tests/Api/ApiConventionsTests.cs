@@ -76,7 +76,7 @@ public sealed class ApiConventionsTests : IClassFixture<MachaWebFactory>
 
     [Theory]
     [InlineData("/api/nothing-here")]
-    [InlineData("/api/incidents/not-a-guid")]
+    [InlineData("/api/incidents/not-a-guid/extra")]
     [InlineData("/api")]
     public async Task UnknownApiRoute_Returns404ProblemNotThePage(string url)
     {
@@ -89,8 +89,33 @@ public sealed class ApiConventionsTests : IClassFixture<MachaWebFactory>
     }
 
     [Theory]
+    [InlineData("GET", "/api/incidents/not-a-guid")]
+    [InlineData("GET", "/api/incidents/not-a-guid/analyses")]
+    [InlineData("GET", "/api/incidents/not-a-guid/discussion")]
+    [InlineData("POST", "/api/incidents/not-a-guid/discussion")]
+    [InlineData("GET", "/api/approvals/xyz")]
+    [InlineData("POST", "/api/approvals/xyz/approve")]
+    [InlineData("POST", "/api/approvals/xyz/reject")]
+    [InlineData("GET", "/api/approvals/xyz/discussion")]
+    [InlineData("POST", "/api/approvals/xyz/discussion")]
+    [InlineData("GET", "/api/cycles/12345")]
+    public async Task RouteId_NotAGuid_Returns400Problem(string method, string url)
+    {
+        using var client = _factory.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(url, UriKind.Relative));
+
+        var response = await client.SendAsync(request);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var detail = problem.GetProperty("detail").GetString();
+        Assert.Contains("'id'", detail, StringComparison.Ordinal);
+        Assert.Contains("a GUID such as", detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/nothing-here")]
     [InlineData("/approvals/not-a-guid/extra")]
+    [InlineData("/incidents/not-a-guid")]
     public async Task UnknownPage_Get_ReturnsDashboardNotFoundPage(string url)
     {
         using var client = _factory.CreateClient();
@@ -106,16 +131,30 @@ public sealed class ApiConventionsTests : IClassFixture<MachaWebFactory>
         Assert.Contains("<link rel=\"stylesheet\"", html, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("POST", "/nothing-here")]
+    [InlineData("POST", "/a/b/c.txt")]
+    [InlineData("PUT", "/nothing-here")]
+    [InlineData("DELETE", "/approvals/not-a-guid/extra")]
+    public async Task UnknownPage_OtherMethod_Returns404Problem(string method, string url)
+    {
+        using var client = _factory.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(url, UriKind.Relative));
+
+        var response = await client.SendAsync(request);
+
+        // A POST is never run again as a page, so the body is a problem, not the dashboard's page.
+        await AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
     [Fact]
-    public async Task UnknownPage_Post_ReturnsProblemNotThePage()
+    public async Task KnownPage_Delete_Returns405Problem()
     {
         using var client = _factory.CreateClient();
 
-        var response = await client.PostAsync(new Uri("/nothing-here", UriKind.Relative), null);
+        var response = await client.DeleteAsync(new Uri("/approvals", UriKind.Relative));
 
-        // The router returns 404 or 405 here, and either way a POST is never run again as a page.
-        Assert.False(response.IsSuccessStatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed);
     }
 
     [Fact]

@@ -125,13 +125,14 @@ public sealed class OpenApiDocumentTests : IClassFixture<MachaWebFactory>
                 }
             }
 
-            // A query value or a body that does not parse gets a 400 before the handler runs.
-            // Any text parses as a string, so only typed query values count.
+            // A query or route value or a body that does not parse gets a 400 before the handler runs.
+            // Any text parses as a string, so only typed values count, such as a GUID in the route.
             var takesTypedInput = operation.RequestBody is not null || operation.Parameters?.Any(parameter =>
-                parameter.In == ParameterLocation.Query && (parameter.Schema?.Type != JsonSchemaType.String || parameter.Schema?.Format is not null)) == true;
+                parameter.In is ParameterLocation.Query or ParameterLocation.Path
+                && (parameter.Schema?.Type != JsonSchemaType.String || parameter.Schema?.Format is not null)) == true;
             if (takesTypedInput && !responses.ContainsKey("400"))
             {
-                faults.Add($"{route} takes a typed query value or a body and does not declare 400.");
+                faults.Add($"{route} takes a typed query or route value or a body and does not declare 400.");
             }
 
             if (operation.Parameters?.Any(parameter => parameter.In == ParameterLocation.Path) == true && !responses.ContainsKey("404"))

@@ -26,12 +26,13 @@ internal static class ApprovalEndpoints
                 + "`host` (exact name), and `since` (inclusive) and `until` (exclusive) on the time the approval was created, in ISO 8601. "
                 + "Paging: `page` (from 1) and `pageSize` (1 to 500, default 50); the response carries the total count.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/approvals/{id:guid}", GetApprovalAsync)
+        api.MapGet("/approvals/{id}", GetApprovalAsync)
             .WithTags("Approvals")
             .WithName("GetApproval")
             .WithSummary("Get one approval with every change of its state")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/approvals/{id:guid}/approve", ApproveAsync)
+        api.MapPost("/approvals/{id}/approve", ApproveAsync)
             .WithTags("Approvals")
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("ApproveApproval")
@@ -40,7 +41,7 @@ internal static class ApprovalEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapPost("/approvals/{id:guid}/reject", RejectAsync)
+        api.MapPost("/approvals/{id}/reject", RejectAsync)
             .WithTags("Approvals")
             .RequireAuthorization(MachaPolicies.Operate)
             .WithName("RejectApproval")

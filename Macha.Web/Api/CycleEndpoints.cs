@@ -22,10 +22,11 @@ internal static class CycleEndpoints
             .WithDescription("Filters: `state` (Queued, Running, Completed, Failed, Interrupted), and `since` and `until` on the request time. "
                 + "Paging: `limit` (1 to 500, default 50) and `offset`.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/cycles/{id:guid}", GetCycleAsync)
+        api.MapGet("/cycles/{id}", GetCycleAsync)
             .WithTags("Cycles")
             .WithName("GetCycle")
             .WithSummary("Get a health cycle run with each collector's status")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }

@@ -13,13 +13,14 @@ internal static class DiscussionEndpoints
 
     public static RouteGroupBuilder MapDiscussionEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/approvals/{id:guid}/discussion", (DiscussionService discussions, Guid id, CancellationToken cancellationToken) =>
+        api.MapGet("/approvals/{id}/discussion", (DiscussionService discussions, Guid id, CancellationToken cancellationToken) =>
                 ListAsync(discussions, DiscussionSubject.Approval, id, cancellationToken))
             .WithTags("Discussions")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetApprovalDiscussion")
             .WithSummary("Returns the conversation with the model about an approval, oldest message first.");
-        api.MapPost("/approvals/{id:guid}/discussion", (DiscussionService discussions, Guid id, DiscussionRequest? body, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        api.MapPost("/approvals/{id}/discussion", (DiscussionService discussions, Guid id, DiscussionRequest? body, ClaimsPrincipal user, CancellationToken cancellationToken) =>
                 AskAsync(discussions, DiscussionSubject.Approval, id, body, user, cancellationToken))
             .RequireAuthorization(MachaPolicies.Operate)
             .WithTags("Discussions")
@@ -28,13 +29,14 @@ internal static class DiscussionEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithName("AskAboutApproval")
             .WithSummary("Asks the model about an approval and returns its reply; the question and the reply are kept with the approval.");
-        api.MapGet("/incidents/{id:guid}/discussion", (DiscussionService discussions, Guid id, CancellationToken cancellationToken) =>
+        api.MapGet("/incidents/{id}/discussion", (DiscussionService discussions, Guid id, CancellationToken cancellationToken) =>
                 ListAsync(discussions, DiscussionSubject.Incident, id, cancellationToken))
             .WithTags("Discussions")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetIncidentDiscussion")
             .WithSummary("Returns the conversation with the model about an incident, oldest message first.");
-        api.MapPost("/incidents/{id:guid}/discussion", (DiscussionService discussions, Guid id, DiscussionRequest? body, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        api.MapPost("/incidents/{id}/discussion", (DiscussionService discussions, Guid id, DiscussionRequest? body, ClaimsPrincipal user, CancellationToken cancellationToken) =>
                 AskAsync(discussions, DiscussionSubject.Incident, id, body, user, cancellationToken))
             .RequireAuthorization(MachaPolicies.Operate)
             .WithTags("Discussions")

@@ -15,15 +15,17 @@ internal static class IncidentEndpoints
             .WithDescription("Without `state`, lists the open and ongoing incidents. Filters: `host`, `state` (Open, Ongoing, Resolved), "
                 + "`severity` (Info, Warning, Critical), and `since` and `until` on the time of the last change. Paging: `limit` (1 to 500, default 50) and `offset`.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/incidents/{id:guid}", GetIncidentAsync)
+        api.MapGet("/incidents/{id}", GetIncidentAsync)
             .WithTags("Incidents")
             .WithName("GetIncident")
             .WithSummary("Get one incident")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/incidents/{id:guid}/analyses", ListIncidentAnalysesAsync)
+        api.MapGet("/incidents/{id}/analyses", ListIncidentAnalysesAsync)
             .WithTags("Incidents")
             .WithName("ListIncidentAnalyses")
             .WithSummary("List the model analyses of an incident, newest first")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }

@@ -32,6 +32,12 @@ internal static class MachaWebApplicationExtensions
         // `dotnet run` outside Development would not serve library assets (MudBlazor's CSS and JS)
         // from the build output without this; a published app has no manifest and is unaffected.
         builder.WebHost.UseStaticWebAssets();
+
+        // With the build output's manifest (dotnet run, tests), MapStaticAssets adds a GET and HEAD
+        // fallback route for files added to wwwroot after the build. The router checks its method
+        // before its file check, so a POST to any unknown address got 405 instead of 404. Macha's
+        // files are all known at build time.
+        builder.Configuration["DisableStaticAssetNotFoundRuntimeFallback"] = "true";
         builder.Services.AddDataProtection()
             .SetApplicationName("macha")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectoryOf(builder.Configuration), "keys")));
