@@ -1,4 +1,5 @@
 using Bunit;
+using Macha.Core.Hosts;
 using Macha.Core.Storage.Audit;
 using Macha.Tests.Approvals;
 using Macha.Web.Components.Pages;
@@ -10,13 +11,37 @@ namespace Macha.Tests.Components;
 public sealed class HostAndAuditPagesTests : DashboardPageContext
 {
     [Fact]
-    public void HostDetail_NoData_ShowsEmptyStates()
+    public async Task HostDetail_NoData_ShowsEmptyStates()
     {
+        await AddHostAsync("web-1");
+
         var page = Render<HostDetail>(parameters => parameters.Add(p => p.Name, "web-1"));
 
         page.WaitForAssertion(() => page.Find("[data-test=no-snapshot]"));
         Assert.NotNull(page.Find("[data-test=chart-cpu] [data-test=chart-empty]"));
         Assert.NotNull(page.Find("[data-test=no-incidents]"));
+        Assert.Empty(page.FindAll("[data-test=not-found]"));
+    }
+
+    [Fact]
+    public void HostDetail_UnknownHost_ShowsNotFound()
+    {
+        var page = Render<HostDetail>(parameters => parameters.Add(p => p.Name, "nope"));
+
+        page.WaitForAssertion(() => page.Find("[data-test=not-found]"));
+        Assert.Contains("No host is named nope", page.Find("[data-test=not-found]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-test=charts]"));
+    }
+
+    [Fact]
+    public async Task HostDetail_RemovedHostWithHistory_ShowsHistory()
+    {
+        await DashboardTestData.AddIncidentAsync(Harness, Time.GetUtcNow(), hostName: "old-1", subject: "nginx.service");
+
+        var page = Render<HostDetail>(parameters => parameters.Add(p => p.Name, "old-1"));
+
+        page.WaitForAssertion(() => page.Find("[data-test=host-incidents]"));
+        Assert.Empty(page.FindAll("[data-test=not-found]"));
     }
 
     [Fact]
@@ -38,6 +63,7 @@ public sealed class HostAndAuditPagesTests : DashboardPageContext
     [Fact]
     public async Task HostDetail_SevenDays_ShowsOlderMetrics()
     {
+        await AddHostAsync("web-1");
         await DashboardTestData.AddMetricsAsync(Harness, "web-1", Time.GetUtcNow() - TimeSpan.FromDays(3), 12, TimeSpan.FromMinutes(5), memoryPercent: 30);
 
         var day = Render<HostDetail>(parameters => parameters.Add(p => p.Name, "web-1"));
@@ -172,4 +198,7 @@ public sealed class HostAndAuditPagesTests : DashboardPageContext
 
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-test=audit-line]")));
     }
+
+    private async Task AddHostAsync(string name) =>
+        await Harness.Get<HostRegistry>().AddDiscoveredAsync([name], HostSource.Journal);
 }

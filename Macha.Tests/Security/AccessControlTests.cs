@@ -115,6 +115,31 @@ public sealed class AccessControlTests : IClassFixture<SecuredWebFactory>
     }
 
     [Fact]
+    public async Task UnknownPage_NoCredentials_KeepsReturnUrl()
+    {
+        using var client = _factory.CreateBrowserClient();
+
+        var response = await client.GetAsync(new Uri("/nonexistent?x=1", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!.OriginalString;
+        Assert.StartsWith("http://localhost/signin?", location, StringComparison.Ordinal);
+        Assert.Contains("returnUrl=%2Fnonexistent%3Fx%3D1", location, StringComparison.Ordinal);
+        Assert.DoesNotContain("status", location, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownPage_ReadToken_Returns404Page()
+    {
+        using var client = ClientWith(_factory.ReadToken.Token);
+
+        var response = await client.GetAsync(new Uri("/nonexistent", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("Page not found", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dashboard_ReadToken_Returns200()
     {
         using var client = ClientWith(_factory.ReadToken.Token);

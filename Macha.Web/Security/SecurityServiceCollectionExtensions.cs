@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.RateLimiting;
@@ -141,8 +142,26 @@ internal static class SecurityServiceCollectionExtensions
 
     private static Task RedirectAsync(RedirectContext<CookieAuthenticationOptions> context)
     {
-        context.Response.Redirect(context.RedirectUri);
+        context.Response.Redirect(SignInUriFor(context));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Returns the sign-in URI the cookie handler built, except for an unknown address: its 404 runs
+    /// again as /status/404, which needs sign-in too, and the handler would return the person to the
+    /// status page. The sign-in then returns to the address they asked for, which returns 404.
+    /// </summary>
+    private static string SignInUriFor(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        if (context.HttpContext.Features.Get<IStatusCodeReExecuteFeature>() is not { } reExecute)
+        {
+            return context.RedirectUri;
+        }
+
+        var request = context.Request;
+        var returnUrl = reExecute.OriginalPathBase + reExecute.OriginalPath + reExecute.OriginalQueryString;
+        var signIn = context.Options.LoginPath + QueryString.Create(context.Options.ReturnUrlParameter, returnUrl);
+        return $"{request.Scheme}://{request.Host}{request.PathBase}{signIn}";
     }
 
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments(ApiPathPrefix, StringComparison.OrdinalIgnoreCase);

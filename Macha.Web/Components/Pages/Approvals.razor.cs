@@ -29,6 +29,10 @@ public sealed partial class Approvals
     [CascadingParameter]
     private Task<AuthenticationState>? AuthenticationState { get; set; }
 
+    /// <summary>The HTTP request while the page is prerendered, and null in the interactive circuit.</summary>
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
     [Inject]
     private ApprovalQueue Queue { get; set; } = default!;
 
@@ -73,6 +77,11 @@ public sealed partial class Approvals
             if (Id is { } id)
             {
                 _selected = await Queue.GetAsync(id, token);
+                if (_selected is null)
+                {
+                    NotFoundResponse.Send(HttpContext);
+                }
+
                 _transitions = _selected is null ? [] : await Queue.GetTransitionsAsync(id, token);
             }
             else

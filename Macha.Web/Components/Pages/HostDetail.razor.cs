@@ -1,4 +1,5 @@
 using Macha.Core.Cycle;
+using Macha.Core.Hosts;
 using Macha.Core.Incidents;
 using Macha.Core.Monitoring;
 using Macha.Core.Storage;
@@ -18,6 +19,7 @@ public sealed partial class HostDetail
 
     private bool _loading = true;
     private string? _loadError;
+    private bool _unknown;
     private HostSnapshot? _snapshot;
     private IReadOnlyList<FindingRecord> _findings = [];
     private IReadOnlyList<IncidentRecord> _incidents = [];
@@ -33,6 +35,13 @@ public sealed partial class HostDetail
     /// <summary>The chart range from the query string: "7d", or 24 hours when absent.</summary>
     [SupplyParameterFromQuery]
     public string? Range { get; set; }
+
+    /// <summary>The HTTP request while the page is prerendered, and null in the interactive circuit.</summary>
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
+    [Inject]
+    private HostRegistry Registry { get; set; } = default!;
 
     [Inject]
     private HealthQueries HealthQueries { get; set; } = default!;
@@ -78,6 +87,13 @@ public sealed partial class HostDetail
             _snapshot = latest.Count == 0 ? null : latest[0];
             _findings = _snapshot is null ? [] : await HealthQueries.ListFindingsAsync(Name, null, HealthQueries.MaxLimit, token);
             _incidents = await Queries.SearchIncidentsAsync(new IncidentSearch(HostName: Name), IncidentCount, token);
+
+            // A host removed from the inventory keeps its page while its history is stored.
+            _unknown = Registry.Find(Name) is null && _snapshot is null && _points.Count == 0 && _incidents.Count == 0;
+            if (_unknown)
+            {
+                NotFoundResponse.Send(HttpContext);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

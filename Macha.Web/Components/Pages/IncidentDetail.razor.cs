@@ -26,6 +26,10 @@ public sealed partial class IncidentDetail
     [Parameter]
     public Guid Id { get; set; }
 
+    /// <summary>The HTTP request while the page is prerendered, and null in the interactive circuit.</summary>
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
     [Inject]
     private HealthQueries HealthQueries { get; set; } = default!;
 
@@ -66,7 +70,11 @@ public sealed partial class IncidentDetail
             var token = Disposing;
             _now = TimeProvider.GetUtcNow();
             _incident = await HealthQueries.GetIncidentAsync(Id, token);
-            if (_incident is not null)
+            if (_incident is null)
+            {
+                NotFoundResponse.Send(HttpContext);
+            }
+            else
             {
                 _findings = await Queries.ListFindingsOfAsync(_incident.Fingerprint, FindingCount, token);
                 _analyses = await Queries.ListAnalysesOfAsync(Id, token);
