@@ -20,6 +20,7 @@ public sealed partial class HostDetail
     private bool _loading = true;
     private string? _loadError;
     private bool _unknown;
+    private HostRecord? _host;
     private HostSnapshot? _snapshot;
     private IReadOnlyList<FindingRecord> _findings = [];
     private IReadOnlyList<IncidentRecord> _incidents = [];
@@ -82,6 +83,7 @@ public sealed partial class HostDetail
 
             // A line breaks where more than three buckets, or three check intervals, have no data.
             _maxGap = TimeSpan.FromTicks(Math.Max((_to - _from).Ticks / points * 3, TimeSpan.FromMinutes(16).Ticks));
+            _host = Registry.Find(Name);
             _points = await Queries.GetMetricSeriesAsync(Name, _from, _to, points, token);
             var latest = await HealthQueries.ListSnapshotsAsync(Name, 1, token);
             _snapshot = latest.Count == 0 ? null : latest[0];
@@ -89,7 +91,7 @@ public sealed partial class HostDetail
             _incidents = await Queries.SearchIncidentsAsync(new IncidentSearch(HostName: Name), IncidentCount, token);
 
             // A host removed from the inventory keeps its page while its history is stored.
-            _unknown = Registry.Find(Name) is null && _snapshot is null && _points.Count == 0 && _incidents.Count == 0;
+            _unknown = _host is null && _snapshot is null && _points.Count == 0 && _incidents.Count == 0;
             if (_unknown)
             {
                 NotFoundResponse.Send(HttpContext);

@@ -159,7 +159,7 @@ public sealed partial class Hosts
         }
     }
 
-    private static string TrustLabel(HostTrustState trust) => trust switch
+    internal static string TrustLabel(HostTrustState trust) => trust switch
     {
         HostTrustState.Local => "this machine",
         HostTrustState.Pinned => "trusted, key pinned",
