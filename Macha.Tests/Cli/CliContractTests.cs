@@ -130,6 +130,19 @@ public sealed class CliContractTests : IAsyncLifetime, IDisposable
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Contains("alice (User):\nWhy restart nginx?", result.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("macha (Assistant):\nIt failed after a config change.", result.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("[2026-12-04 10:00:05 UTC] macha", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApproveDiscuss_Json_KeepsIsoTimes()
+    {
+        _cli.Variables["MACHA_TOKEN"] = ContractStubServer.ReadToken;
+
+        var result = await _cli.RunAsync("approve", "discuss", Guid.NewGuid().ToString(), "--json");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("\"at\": \"2026-12-04T10:00:05+00:00\"", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("UTC", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,10 +84,13 @@ internal static class JsonText
         };
     }
 
-    /// <summary>Formats an ISO 8601 member as local time to the second, such as 2026-12-04 23:10:05.</summary>
+    /// <summary>
+    /// Formats an ISO 8601 member in UTC to the second, labelled, such as 2026-12-04 23:10:05 UTC.
+    /// The dashboard shows the same text, so both name a moment alike whatever zone each machine is in.
+    /// </summary>
     public static string Time(this JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var time)
-            ? time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
+            ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)
             : string.Empty;
 
     public static IEnumerable<JsonElement> Items(this JsonElement element) => element.ValueKind switch
