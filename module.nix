@@ -892,7 +892,8 @@ in
           ExecStartPre = optional hasUsers assembleUsersFile;
           RuntimeDirectory = serviceName;
           RuntimeDirectoryMode = "0700";
-          # The content root: appsettings.json and the static web assets sit beside the program.
+          # The program's directory, where appsettings.json and the static web assets sit. Macha
+          # uses it as its content root whatever the working directory is.
           WorkingDirectory = "${cfg.package}/lib/${cfg.package.pname}";
           User = cfg.user;
           Group = cfg.group;

@@ -18,7 +18,7 @@ if (MachaProcess.IsEntryPoint() && MachaCli.FindUnknownWebAppArgument(args) is {
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(MachaProcess.CreateWebOptions(args));
     builder.AddMacha();
 
     var app = builder.Build();
