@@ -103,7 +103,7 @@ internal sealed class MonitoringOptionsValidator(IEnumerable<ICollector> collect
 internal sealed class CycleOptionsValidator : IValidateOptions<CycleOptions>
 {
     public ValidateOptionsResult Validate(string? name, CycleOptions options) =>
-        options.MaxParallelHosts is < 1 or > 64
-            ? ValidateOptionsResult.Fail($"Macha:Cycle:MaxParallelHosts must be between 1 and 64; got {options.MaxParallelHosts}.")
+        options.MaxParallelHosts is < 1 or > 256
+            ? ValidateOptionsResult.Fail($"Macha:Cycle:MaxParallelHosts must be between 1 and 256; got {options.MaxParallelHosts}.")
             : ValidateOptionsResult.Success;
 }

@@ -5,6 +5,9 @@ public sealed class CycleOptions
 {
     public const string SectionName = "Macha:Cycle";
 
-    /// <summary>Most hosts collected at the same time.</summary>
-    public int MaxParallelHosts { get; set; } = 4;
+    /// <summary>
+    /// Most hosts collected at the same time. A host's collection mostly waits for its commands, so
+    /// the default covers a fleet of a few dozen hosts in one or two rounds.
+    /// </summary>
+    public int MaxParallelHosts { get; set; } = 32;
 }

@@ -20,7 +20,10 @@ public sealed record CommandRequest(
 
     public CommandRequest WithTimeout(TimeSpan timeout) => this with { Timeout = timeout };
 
+    /// <summary>Replaces <see cref="DisplayText"/> where the argv would not tell a person what runs, as for a script.</summary>
+    public string? Label { get; init; }
+
     /// <summary>The command as a person would type it, for status details and logs.</summary>
     public string DisplayText =>
-        Arguments.Count == 0 ? Program : Program + " " + string.Join(' ', Arguments);
+        Label ?? (Arguments.Count == 0 ? Program : Program + " " + string.Join(' ', Arguments));
 }

@@ -22,4 +22,20 @@ public interface IHostShell
 
     /// <summary>Reads at most <paramref name="maxBytes"/> bytes of a file, such as one under /proc.</summary>
     Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads several files, returning one result per request in the same order. A remote shell reads
+    /// them all with one command; this default reads them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var results = new List<FileReadResult>(files.Count);
+        foreach (var file in files)
+        {
+            results.Add(await ReadFileAsync(file.Path, file.MaxBytes, cancellationToken));
+        }
+
+        return results;
+    }
 }

@@ -9,6 +9,9 @@ public interface IRemoteHostShell : IHostShell
     /// <summary>SSH handshakes started since this shell was created, for the benchmark and tests.</summary>
     int HandshakeCount { get; }
 
+    /// <summary>Commands started over SSH since this shell was created, each in its own session channel.</summary>
+    int CommandCount { get; }
+
     /// <summary>
     /// Opens the connection, or reuses the open one, and returns the state. Never throws for a
     /// connection failure; throws only when <paramref name="cancellationToken"/> is cancelled.

@@ -35,6 +35,7 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
     private SshClient? _client;
     private long _lastUsed;
     private int _handshakes;
+    private int _commands;
     private int _consecutiveAuthenticationFailures;
     private DateTimeOffset? _retryAt;
     private bool _blocked;
@@ -60,6 +61,8 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
     public HostConnectionState State => _state;
 
     public int HandshakeCount => Volatile.Read(ref _handshakes);
+
+    public int CommandCount => Volatile.Read(ref _commands);
 
     /// <summary>True while a host-key mismatch keeps every command from running.</summary>
     public bool IsBlocked => Volatile.Read(ref _blocked);
@@ -129,6 +132,26 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
         return FileReadResult.Missing(result.Status == CommandStatus.Exited
             ? result.StandardError.Trim()
             : result.Describe(request.DisplayText));
+    }
+
+    public async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Count == 0)
+        {
+            return [];
+        }
+
+        var boundary = "macha-" + Guid.NewGuid().ToString("N");
+        var request = FileReadBatch.BuildRequest(files, boundary, CommandRequest.DefaultTimeout);
+        var result = await RunAsync(request, cancellationToken);
+        if (result.Status == CommandStatus.Exited && result.ExitCode == 0)
+        {
+            return FileReadBatch.Parse(result.StandardOutput, boundary, files);
+        }
+
+        var reason = result.Describe(request.DisplayText);
+        return files.Select(_ => FileReadResult.Missing(reason)).ToList();
     }
 
     public void Dispose()
@@ -321,6 +344,7 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
             using var timeout = new CancellationTokenSource(request.Timeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             Task execution;
+            Interlocked.Increment(ref _commands);
             try
             {
                 execution = command.ExecuteAsync(linked.Token);

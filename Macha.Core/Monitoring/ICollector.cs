@@ -15,6 +15,13 @@ public interface ICollector
     /// <summary>Short lower-case name used in statuses, options and logs, such as "memory".</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Files this collector reads on every host. They are read for all enabled collectors with one
+    /// command before any collector runs, and <see cref="CollectionContext.ReadFileAsync"/> answers
+    /// from that read. Files read only sometimes are better left out.
+    /// </summary>
+    IReadOnlyList<FileReadRequest> FilesRead => [];
+
     Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default);
 }
 
@@ -53,6 +60,79 @@ public sealed class CollectionContext
     public HostSnapshot? Previous { get; init; }
 
     public required MonitoringOptions Options { get; init; }
+
+    /// <summary>Files read ahead for the collectors, by path, with the cap they were read with.</summary>
+    private Dictionary<string, (int MaxBytes, FileReadResult Result)> _readAhead = new(StringComparer.Ordinal);
+
+    /// <summary>Reads the files every collector declared in <see cref="ICollector.FilesRead"/>, with one command.</summary>
+    public async Task ReadAheadAsync(IEnumerable<FileReadRequest> files, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+
+        // A path declared twice is read once, with the larger cap.
+        var merged = files
+            .GroupBy(file => file.Path, StringComparer.Ordinal)
+            .Select(group => new FileReadRequest(group.Key, group.Max(file => file.MaxBytes)))
+            .ToList();
+        var results = await Shell.ReadFilesAsync(merged, cancellationToken);
+        _readAhead = merged
+            .Zip(results)
+            .ToDictionary(pair => pair.First.Path, pair => (pair.First.MaxBytes, pair.Second), StringComparer.Ordinal);
+    }
+
+    /// <summary>Reads a file, from what was read ahead when it covers <paramref name="maxBytes"/>, else through the shell.</summary>
+    public Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        if (_readAhead.TryGetValue(path, out var read) && read.MaxBytes >= maxBytes)
+        {
+            return Task.FromResult(Cap(read.Result, maxBytes));
+        }
+
+        return Shell.ReadFileAsync(path, maxBytes, cancellationToken);
+    }
+
+    /// <summary>Reads several files, from what was read ahead where possible and the rest with one command.</summary>
+    public async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+
+        var results = new FileReadResult[files.Count];
+        var missing = new List<int>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (_readAhead.TryGetValue(files[i].Path, out var read) && read.MaxBytes >= files[i].MaxBytes)
+            {
+                results[i] = Cap(read.Result, files[i].MaxBytes);
+            }
+            else
+            {
+                missing.Add(i);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var fetched = await Shell.ReadFilesAsync(missing.Select(i => files[i]).ToList(), cancellationToken);
+            for (var j = 0; j < missing.Count; j++)
+            {
+                results[missing[j]] = fetched[j];
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Cuts content read with a larger cap down to <paramref name="maxBytes"/>, as a read with that cap would.</summary>
+    private static FileReadResult Cap(FileReadResult result, int maxBytes)
+    {
+        if (!result.Exists || System.Text.Encoding.UTF8.GetByteCount(result.Content) <= maxBytes)
+        {
+            return result;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(result.Content);
+        return result with { Content = System.Text.Encoding.UTF8.GetString(bytes, 0, maxBytes) };
+    }
 
     /// <summary>Builds a request with the configured command timeout and output cap.</summary>
     public CommandRequest Command(string program, params string[] arguments) =>

@@ -45,13 +45,15 @@ internal sealed partial class SnapshotCollector
         var options = _options.CurrentValue;
         var snapshot = new HostSnapshot { HostName = shell.HostName, TakenAt = _timeProvider.GetUtcNow() };
         var context = new CollectionContext { Shell = shell, Snapshot = snapshot, Previous = previous, Options = options };
+        var enabled = _collectors
+            .Where(collector => !options.DisabledCollectors.Contains(collector.Name, StringComparer.OrdinalIgnoreCase))
+            .ToList();
 
-        foreach (var collector in _collectors)
+        // One command reads the small files every collector needs; over SSH that spares a session each.
+        await context.ReadAheadAsync(enabled.SelectMany(collector => collector.FilesRead), cancellationToken);
+
+        foreach (var collector in enabled)
         {
-            if (options.DisabledCollectors.Contains(collector.Name, StringComparer.OrdinalIgnoreCase))
-            {
-                continue;
-            }
 
             var status = await RunOneAsync(collector, context, options.CollectorTimeout, cancellationToken);
             snapshot.Collectors.Add(status);

@@ -147,7 +147,7 @@ public sealed class OptionsValidatorsTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(65)]
+    [InlineData(257)]
     public void CycleOptions_ParallelHostsOutOfRange_NamesTheKey(int parallelHosts)
     {
         var result = new CycleOptionsValidator().Validate(null, new CycleOptions { MaxParallelHosts = parallelHosts });

@@ -279,6 +279,58 @@ public sealed class SshHostShellTests
         Assert.Contains("No such file", missing.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ReadFilesAsync_AwkwardNamesAndFailures_OneCommandForAll()
+    {
+        await using var host = await StartHostAsync("batch");
+        using var shell = CreateShell(host, PinnedStore(host));
+        var directory = Path.Combine(host.Directory, "it's \"odd\" $HOME;x\\y \\x2d");
+        Directory.CreateDirectory(directory);
+        var awkward = Path.Combine(directory, "a b'c\"d$e;f\\g.txt");
+        var noNewline = Path.Combine(directory, "no-newline");
+        var empty = Path.Combine(directory, "empty");
+        await File.WriteAllTextAsync(awkward, "first line\nsecond line\n");
+        await File.WriteAllTextAsync(noNewline, "tail");
+        await File.WriteAllTextAsync(empty, "");
+        var before = shell.CommandCount;
+
+        var results = await shell.ReadFilesAsync(
+        [
+            new(awkward, 4096), new(noNewline, 4096), new(empty, 4096), new(Path.Combine(directory, "absent"), 4096),
+            new(directory, 4096), new(awkward, 5), new("/proc/loadavg", 4096),
+        ]);
+
+        Assert.Equal(1, shell.CommandCount - before);
+        Assert.Equal("first line\nsecond line\n", results[0].Content);
+        Assert.Equal("tail", results[1].Content);
+        Assert.True(results[2].Exists, results[2].Error);
+        Assert.Equal("", results[2].Content);
+        Assert.False(results[3].Exists);
+        Assert.Contains("No such file", results[3].Error, StringComparison.Ordinal);
+        Assert.False(results[4].Exists);
+        Assert.Contains("directory", results[4].Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("first", results[5].Content);
+        Assert.True(results[6].Exists, results[6].Error);
+        Assert.Matches(@"^\d+\.\d+ \d+\.\d+ \d+\.\d+ \d+/\d+ \d+\n$", results[6].Content);
+    }
+
+    [Fact]
+    public async Task ReadFilesAsync_ServerStopped_ReportsEveryFileUnread()
+    {
+        await using var host = await StartHostAsync("batchdown");
+        using var shell = CreateShell(host, PinnedStore(host));
+        Assert.True((await shell.ConnectAsync()).IsHealthy);
+        await host.StopServerAsync();
+
+        var results = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new("/proc/uptime", 4096)]);
+
+        Assert.All(results, result =>
+        {
+            Assert.False(result.Exists);
+            Assert.Contains("2 files", result.Error, StringComparison.Ordinal);
+        });
+    }
+
     internal static async Task<SshTestHost> StartHostAsync(string name = "remote")
     {
         var host = await SshTestHost.CreateAsync(name);

@@ -18,7 +18,8 @@ const string Usage = """
                                           health cycles over fleets of sshd servers on 127.0.0.1:
                                           cycle wall time and SSH handshakes per cycle for each
                                           fleet size (default: 5 warm cycles after a cold one,
-                                          Macha:Cycle:MaxParallelHosts 4); needs root and sshd
+                                          Macha:Cycle:MaxParallelHosts 32); needs root, sshd
+                                          and unshare
     """;
 
 if (args.Length == 0)
@@ -65,7 +66,7 @@ try
             return await FleetMode.RunAsync(
                 ReadList(rest, "--hosts", [1, 10, 50]),
                 ReadPositive(rest, "--cycles", 5),
-                ReadPositive(rest, "--parallel", 4),
+                ReadPositive(rest, "--parallel", 32),
                 cancellation.Token);
 
         case "mapreduce-memory": // [--megabytes N] [--context-tokens N]: peak memory while map-reducing an N MB log

@@ -1,3 +1,4 @@
+using Macha.Core.Hosts;
 using Macha.Core.Monitoring.Parsers;
 
 namespace Macha.Core.Monitoring.Collectors;
@@ -11,11 +12,13 @@ internal sealed class BootCollector : ICollector
 
     public string Name => "boot";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(UptimePath, MaxSmallFileBytes), new(CpuCollector.BootIdPath, MaxSmallFileBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var uptimeFile = await context.Shell.ReadFileAsync(UptimePath, MaxSmallFileBytes, cancellationToken);
+        var uptimeFile = await context.ReadFileAsync(UptimePath, MaxSmallFileBytes, cancellationToken);
         if (!uptimeFile.Exists)
         {
             return CollectorOutcome.Failed($"Could not read {UptimePath}: {uptimeFile.Error}");
@@ -29,7 +32,7 @@ internal sealed class BootCollector : ICollector
 
         string? bootId = null;
         string? bootIdProblem = null;
-        var bootIdFile = await context.Shell.ReadFileAsync(CpuCollector.BootIdPath, MaxSmallFileBytes, cancellationToken);
+        var bootIdFile = await context.ReadFileAsync(CpuCollector.BootIdPath, MaxSmallFileBytes, cancellationToken);
         if (!bootIdFile.Exists)
         {
             bootIdProblem = $"Could not read {CpuCollector.BootIdPath}: {bootIdFile.Error}";

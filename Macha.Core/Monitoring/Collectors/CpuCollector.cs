@@ -1,3 +1,4 @@
+using Macha.Core.Hosts;
 using Macha.Core.Monitoring.Parsers;
 
 namespace Macha.Core.Monitoring.Collectors;
@@ -17,11 +18,13 @@ internal sealed class CpuCollector : ICollector
 
     public string Name => "cpu";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(ProcStatPath, MaxProcStatBytes), new(BootIdPath, MaxBootIdBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var file = await context.Shell.ReadFileAsync(ProcStatPath, MaxProcStatBytes, cancellationToken);
+        var file = await context.ReadFileAsync(ProcStatPath, MaxProcStatBytes, cancellationToken);
         if (!file.Exists)
         {
             return CollectorOutcome.Failed($"Could not read {ProcStatPath}: {file.Error}");
@@ -71,7 +74,7 @@ internal sealed class CpuCollector : ICollector
             return true;
         }
 
-        var file = await context.Shell.ReadFileAsync(BootIdPath, MaxBootIdBytes, cancellationToken);
+        var file = await context.ReadFileAsync(BootIdPath, MaxBootIdBytes, cancellationToken);
         return !file.Exists || string.Equals(file.Content.Trim(), previousBootId, StringComparison.OrdinalIgnoreCase);
     }
 }

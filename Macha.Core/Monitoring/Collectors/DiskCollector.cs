@@ -58,6 +58,8 @@ internal sealed class DiskCollector : ICollector
 
     public string Name => "disks";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(NetworkMountProber.MountInfoPath, NetworkMountProber.MaxMountTableBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);

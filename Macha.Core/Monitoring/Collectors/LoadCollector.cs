@@ -1,3 +1,4 @@
+using Macha.Core.Hosts;
 using Macha.Core.Monitoring.Parsers;
 
 namespace Macha.Core.Monitoring.Collectors;
@@ -24,11 +25,13 @@ internal sealed class LoadCollector : ICollector
 
     public string Name => "load";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(LoadAvgPath, MaxLoadAvgBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var file = await context.Shell.ReadFileAsync(LoadAvgPath, MaxLoadAvgBytes, cancellationToken);
+        var file = await context.ReadFileAsync(LoadAvgPath, MaxLoadAvgBytes, cancellationToken);
         if (!file.Exists)
         {
             return CollectorOutcome.Failed($"Could not read {LoadAvgPath}: {file.Error}");
@@ -61,13 +64,13 @@ internal sealed class LoadCollector : ICollector
             return cpu.LogicalCpuCount;
         }
 
-        var stat = await context.Shell.ReadFileAsync(CpuCollector.ProcStatPath, MaxProcStatBytes, cancellationToken);
+        var stat = await context.ReadFileAsync(CpuCollector.ProcStatPath, MaxProcStatBytes, cancellationToken);
         if (stat.Exists && ProcStatParser.Parse(stat.Content) is { Succeeded: true, Value.LogicalCpuCount: > 0 } parsed)
         {
             return parsed.Value.LogicalCpuCount;
         }
 
-        var cpuInfo = await context.Shell.ReadFileAsync(CpuInfoPath, MaxCpuInfoBytes, cancellationToken);
+        var cpuInfo = await context.ReadFileAsync(CpuInfoPath, MaxCpuInfoBytes, cancellationToken);
         return cpuInfo.Exists ? CpuInfoParser.CountProcessors(cpuInfo.Content) : 0;
     }
 }

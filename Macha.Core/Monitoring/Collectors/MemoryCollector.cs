@@ -1,3 +1,4 @@
+using Macha.Core.Hosts;
 using Macha.Core.Monitoring.Parsers;
 
 namespace Macha.Core.Monitoring.Collectors;
@@ -12,11 +13,13 @@ internal sealed class MemoryCollector : ICollector
 
     public string Name => "memory";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(MemInfoPath, MaxMemInfoBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var file = await context.Shell.ReadFileAsync(MemInfoPath, MaxMemInfoBytes, cancellationToken);
+        var file = await context.ReadFileAsync(MemInfoPath, MaxMemInfoBytes, cancellationToken);
         if (!file.Exists)
         {
             return CollectorOutcome.Failed($"Could not read {MemInfoPath}: {file.Error}");

@@ -26,6 +26,8 @@ internal sealed class NetworkCollector : ICollector
 
     public string Name => "network";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new("/proc/net/route", MaxRouteTableBytes), new("/proc/net/ipv6_route", MaxRouteTableBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -68,8 +70,8 @@ internal sealed class NetworkCollector : ICollector
     private static async Task<IReadOnlyList<string>?> ReadDefaultRoutesAsync(
         CollectionContext context, List<string> problems, CancellationToken cancellationToken)
     {
-        var ipv4 = await context.Shell.ReadFileAsync("/proc/net/route", MaxRouteTableBytes, cancellationToken);
-        var ipv6 = await context.Shell.ReadFileAsync("/proc/net/ipv6_route", MaxRouteTableBytes, cancellationToken);
+        var ipv4 = await context.ReadFileAsync("/proc/net/route", MaxRouteTableBytes, cancellationToken);
+        var ipv6 = await context.ReadFileAsync("/proc/net/ipv6_route", MaxRouteTableBytes, cancellationToken);
         if (!ipv4.Exists)
         {
             problems.Add($"/proc/net/route unreadable: {ipv4.Error}");
@@ -106,7 +108,7 @@ internal sealed class NetworkCollector : ICollector
         }
 
         // Without iproute2, read the interface list and each interface's state from the kernel.
-        var devices = await context.Shell.ReadFileAsync("/proc/net/dev", MaxRouteTableBytes, cancellationToken);
+        var devices = await context.ReadFileAsync("/proc/net/dev", MaxRouteTableBytes, cancellationToken);
         if (!devices.Exists)
         {
             problems.Add($"interfaces unknown: {result.Describe(request.DisplayText)}, and /proc/net/dev unreadable: {devices.Error}");
@@ -114,13 +116,18 @@ internal sealed class NetworkCollector : ICollector
         }
 
         var interfacesUp = new List<string>();
-        foreach (var name in LinkStateParser.ParseProcNetDev(devices.Content))
+        var names = LinkStateParser.ParseProcNetDev(devices.Content).ToList();
+        var files = names
+            .SelectMany(name => new FileReadRequest[] { new($"/sys/class/net/{name}/operstate", MaxSmallFileBytes), new($"/sys/class/net/{name}/flags", MaxSmallFileBytes) })
+            .ToList();
+        var reads = await context.ReadFilesAsync(files, cancellationToken);
+        for (var i = 0; i < names.Count; i++)
         {
-            var operstate = await context.Shell.ReadFileAsync($"/sys/class/net/{name}/operstate", MaxSmallFileBytes, cancellationToken);
-            var flags = await context.Shell.ReadFileAsync($"/sys/class/net/{name}/flags", MaxSmallFileBytes, cancellationToken);
+            var operstate = reads[2 * i];
+            var flags = reads[(2 * i) + 1];
             if (operstate.Exists && flags.Exists && LinkStateParser.IsUp(operstate.Content, flags.Content))
             {
-                interfacesUp.Add(name);
+                interfacesUp.Add(names[i]);
             }
         }
 

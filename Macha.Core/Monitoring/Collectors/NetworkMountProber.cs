@@ -57,7 +57,7 @@ internal static class NetworkMountProber
     };
 
     // At roughly 150 bytes a line (an estimate), a host with tens of thousands of container mounts fits.
-    private const int MaxMountTableBytes = 8 * 1024 * 1024;
+    public const int MaxMountTableBytes = 8 * 1024 * 1024;
 
     private const int MaxStatOutputBytes = 4096;
 
@@ -124,7 +124,7 @@ internal static class NetworkMountProber
 
     private static async Task<MountTable?> ReadMountTableAsync(CollectionContext context, List<string> problems, CancellationToken cancellationToken)
     {
-        var mountInfo = await context.Shell.ReadFileAsync(MountInfoPath, MaxMountTableBytes, cancellationToken);
+        var mountInfo = await context.ReadFileAsync(MountInfoPath, MaxMountTableBytes, cancellationToken);
         MountTable table;
         string path;
         if (mountInfo.Exists)
@@ -135,7 +135,7 @@ internal static class NetworkMountProber
         else
         {
             // Kernels before 2.6.26 have no mountinfo.
-            var mounts = await context.Shell.ReadFileAsync(MountsPath, MaxMountTableBytes, cancellationToken);
+            var mounts = await context.ReadFileAsync(MountsPath, MaxMountTableBytes, cancellationToken);
             if (!mounts.Exists)
             {
                 problems.Add($"Network mounts were not checked: could not read {MountInfoPath} ({mountInfo.Error}) or {MountsPath} ({mounts.Error})");

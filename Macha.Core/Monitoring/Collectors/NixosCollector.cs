@@ -37,6 +37,8 @@ internal sealed class NixosCollector : ICollector
 
     public string Name => "nixos";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(NixosMarkerPath, MaxSmallFileBytes), new(OsReleasePath, MaxSmallFileBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -47,7 +49,7 @@ internal sealed class NixosCollector : ICollector
             return CollectorOutcome.NotApplicable(NotNixosDetail);
         }
 
-        if (!await IsNixosAsync(context.Shell, cancellationToken))
+        if (!await IsNixosAsync(context, cancellationToken))
         {
             return CollectorOutcome.NotApplicable(NotNixosDetail);
         }
@@ -70,15 +72,15 @@ internal sealed class NixosCollector : ICollector
     }
 
     /// <summary>Returns true when the host has an /etc/NIXOS file or ID=nixos in /etc/os-release.</summary>
-    private static async Task<bool> IsNixosAsync(IHostShell shell, CancellationToken cancellationToken)
+    private static async Task<bool> IsNixosAsync(CollectionContext context, CancellationToken cancellationToken)
     {
-        var marker = await shell.ReadFileAsync(NixosMarkerPath, MaxSmallFileBytes, cancellationToken);
+        var marker = await context.ReadFileAsync(NixosMarkerPath, MaxSmallFileBytes, cancellationToken);
         if (marker.Exists)
         {
             return true;
         }
 
-        var osRelease = await shell.ReadFileAsync(OsReleasePath, MaxSmallFileBytes, cancellationToken);
+        var osRelease = await context.ReadFileAsync(OsReleasePath, MaxSmallFileBytes, cancellationToken);
         return osRelease.Exists
             && string.Equals(OsReleaseParser.ReadField(osRelease.Content, "ID"), "nixos", StringComparison.Ordinal);
     }

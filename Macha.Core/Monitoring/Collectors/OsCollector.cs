@@ -1,3 +1,4 @@
+using Macha.Core.Hosts;
 using Macha.Core.Monitoring.Parsers;
 
 namespace Macha.Core.Monitoring.Collectors;
@@ -14,6 +15,8 @@ internal sealed class OsCollector : ICollector
 
     public string Name => "os";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(OsReleasePaths[0], MaxOsReleaseBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -21,7 +24,7 @@ internal sealed class OsCollector : ICollector
         string? lastError = null;
         foreach (var path in OsReleasePaths)
         {
-            var file = await context.Shell.ReadFileAsync(path, MaxOsReleaseBytes, cancellationToken);
+            var file = await context.ReadFileAsync(path, MaxOsReleaseBytes, cancellationToken);
             if (!file.Exists)
             {
                 lastError = file.Error;

@@ -1,3 +1,4 @@
+using Macha.Core.Hosts;
 using Macha.Core.Monitoring.Parsers;
 
 namespace Macha.Core.Monitoring.Collectors;
@@ -24,6 +25,11 @@ internal sealed class PressureCollector : ICollector
 
     public string Name => "pressure";
 
+    private static readonly IReadOnlyList<FileReadRequest> ResourceFiles =
+        Resources.Select(resource => new FileReadRequest($"{PressureDirectory}/{resource}", MaxPressureFileBytes)).ToList();
+
+    public IReadOnlyList<FileReadRequest> FilesRead => ResourceFiles;
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -35,7 +41,7 @@ internal sealed class PressureCollector : ICollector
         foreach (var resource in Resources)
         {
             var path = $"{PressureDirectory}/{resource}";
-            var file = await context.Shell.ReadFileAsync(path, MaxPressureFileBytes, cancellationToken);
+            var file = await context.ReadFileAsync(path, MaxPressureFileBytes, cancellationToken);
             if (!file.Exists)
             {
                 unreadable.Add($"could not read {path}: {file.Error}");

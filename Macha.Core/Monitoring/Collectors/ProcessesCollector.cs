@@ -28,6 +28,8 @@ internal sealed class ProcessesCollector : ICollector
 
     public string Name => "processes";
 
+    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(CpuCollector.ProcStatPath, MaxProcStatBytes)];
+
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -121,7 +123,7 @@ internal sealed class ProcessesCollector : ICollector
 
     private static async Task<CpuClock?> ReadCpuClockAsync(CollectionContext context, List<string> problems, CancellationToken cancellationToken)
     {
-        var file = await context.Shell.ReadFileAsync(CpuCollector.ProcStatPath, MaxProcStatBytes, cancellationToken);
+        var file = await context.ReadFileAsync(CpuCollector.ProcStatPath, MaxProcStatBytes, cancellationToken);
         if (!file.Exists)
         {
             problems.Add($"Could not read {CpuCollector.ProcStatPath}, so recent CPU use is unknown: {file.Error}");
@@ -142,10 +144,16 @@ internal sealed class ProcessesCollector : ICollector
         CollectionContext context, IEnumerable<PsRow> rows, List<string> problems, CancellationToken cancellationToken)
     {
         var samples = new Dictionary<int, ProcessCpuSample>();
-        foreach (var processId in rows.Select(row => row.ProcessId).Distinct())
+        var processIds = rows.Select(row => row.ProcessId).Distinct().ToList();
+        var files = processIds
+            .Select(processId => new FileReadRequest("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat", MaxPidStatBytes))
+            .ToList();
+        var reads = await context.ReadFilesAsync(files, cancellationToken);
+        for (var i = 0; i < processIds.Count; i++)
         {
-            var path = "/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat";
-            var file = await context.Shell.ReadFileAsync(path, MaxPidStatBytes, cancellationToken);
+            var processId = processIds[i];
+            var path = files[i].Path;
+            var file = reads[i];
 
             // A process that exited after ps listed it has no file any more, which is not a problem.
             if (!file.Exists)

@@ -270,7 +270,7 @@ internal sealed class SystemdCollector : ICollector
 
     private static async Task<TimeSpan?> ReadUptimeAsync(CollectionContext context, Problems problems, CancellationToken cancellationToken)
     {
-        var file = await context.Shell.ReadFileAsync(BootCollector.UptimePath, MaxSmallFileBytes, cancellationToken);
+        var file = await context.ReadFileAsync(BootCollector.UptimePath, MaxSmallFileBytes, cancellationToken);
         if (!file.Exists)
         {
             problems.Add($"could not read {BootCollector.UptimePath}: {file.Error}", null);
