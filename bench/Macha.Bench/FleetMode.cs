@@ -30,7 +30,7 @@ internal static class FleetMode
         Console.WriteLine($"sshd servers on 127.0.0.1: {fleet.Count}; cycles per fleet: 1 cold + {cycles} warm; Macha:Cycle:MaxParallelHosts = {parallelHosts}");
         Console.WriteLine("Each cycle also collects this machine (the local host), as Macha always does.");
         Console.WriteLine();
-        Console.WriteLine($"{"Hosts",5} {"Cold ms",8} {"Cold handshakes",15} {"Warm median ms",14} {"Warm min ms",11} {"Warm max ms",11} {"Warm handshakes/cycle",21} {"Commands/host/cycle",19} {"Macha CPU ms/cycle",18} {"Hosts failed",12}");
+        Console.WriteLine($"{"Hosts",5} {"Cold ms",8} {"Cold handshakes",15} {"Warm median ms",14} {"Warm min ms",11} {"Warm max ms",11} {"Warm handshakes/cycle",21} {"Commands/host/cycle",19} {"Macha CPU ms/cycle",18} {"Cores busy",10} {"Hosts failed",12}");
 
         foreach (var size in fleetSizes)
         {
@@ -46,6 +46,8 @@ internal static class FleetMode
             // Macha's own CPU time, apart from the sshd servers and their commands that share the machine.
             using var self = Process.GetCurrentProcess();
             var cpuBefore = self.TotalProcessorTime;
+            var busyBefore = MachineBusyTime();
+            var wall = Stopwatch.StartNew();
             var warm = new List<double>();
             for (var i = 0; i < cycles; i++)
             {
@@ -53,6 +55,7 @@ internal static class FleetMode
             }
 
             self.Refresh();
+            var coresBusy = (MachineBusyTime() - busyBefore) / wall.Elapsed;
             var cpuPerCycle = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds / cycles;
             var warmHandshakes = (shells.Sum(shell => shell.HandshakeCount) - coldHandshakes) / (double)cycles;
             var commandsPerHost = (shells.Sum(shell => shell.CommandCount) - coldCommands) / (double)cycles / size;
@@ -60,10 +63,23 @@ internal static class FleetMode
             warm.Sort();
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{size,5} {cold,8:0} {coldHandshakes,15} {warm[warm.Count / 2],14:0} {warm[0],11:0} {warm[^1],11:0} {warmHandshakes,21:0.##} {commandsPerHost,19:0.#} {cpuPerCycle,18:0} {failed,12}"));
+                $"{size,5} {cold,8:0} {coldHandshakes,15} {warm[warm.Count / 2],14:0} {warm[0],11:0} {warm[^1],11:0} {warmHandshakes,21:0.##} {commandsPerHost,19:0.#} {cpuPerCycle,18:0} {coresBusy,10:0.00} {failed,12}"));
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Returns the CPU time every process on the machine has used since boot, from the first line of
+    /// /proc/stat: user, nice, system, irq and softirq, in clock ticks of 1/100 s.
+    /// </summary>
+    private static TimeSpan MachineBusyTime()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(field => long.Parse(field, CultureInfo.InvariantCulture))
+            .ToArray();
+        var busyTicks = fields[0] + fields[1] + fields[2] + fields[5] + fields[6];
+        return TimeSpan.FromMilliseconds(busyTicks * 10.0);
     }
 
     private static async Task<double> TimeCycleAsync(HealthCycle healthCycle, CancellationToken cancellationToken)
