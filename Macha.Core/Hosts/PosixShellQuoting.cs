@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Macha.Core.Hosts;
@@ -33,11 +34,20 @@ public static class PosixShellQuoting
         return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 
+    /// <summary>Extra time the remote side gives a command beyond its timeout, so Macha's own timeout fires first.</summary>
+    public static readonly TimeSpan RemoteTimeoutGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>
-    /// Builds <c>exec env -- 'LC_ALL=C' … 'program' 'arg' …</c>. <c>exec</c> replaces the login shell, so the
-    /// exit status and signals belong to the program; <c>env</c> sets the locale without relying on the
-    /// remote shell's own syntax for assignments.
+    /// Builds <c>set -- 'LC_ALL=C' … 'program' 'arg' …; … exec timeout -k 5 N env -- "$@"</c>. <c>exec</c> replaces the
+    /// login shell, so the exit status and signals belong to the program; <c>env</c> sets the locale
+    /// without relying on the remote shell's own syntax for assignments.
     /// </summary>
+    /// <remarks>
+    /// Closing an SSH channel does not stop a command that runs without a terminal, so a command Macha
+    /// gave up on would keep running on the host. The remote <c>timeout</c> (coreutils or BusyBox)
+    /// sends it SIGTERM a little after Macha's own timeout, and SIGKILL 5 seconds later. A host
+    /// without <c>timeout</c> runs the command without it.
+    /// </remarks>
     public static string BuildCommandLine(CommandRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -49,8 +59,8 @@ public static class PosixShellQuoting
             throw new ArgumentException($"A remote program name cannot contain '=': {request.Program}", nameof(request));
         }
 
-        // "--" first ends env's own options, so what follows is only assignments, then the program.
-        var line = new StringBuilder("exec env --");
+        // The words go into "$@" once, which every POSIX shell and zsh expand back word for word.
+        var line = new StringBuilder("set --");
         foreach (var (name, value) in CommandEnvironment)
         {
             line.Append(' ').Append(Quote(name + "=" + value));
@@ -61,6 +71,12 @@ public static class PosixShellQuoting
         {
             line.Append(' ').Append(Quote(argument));
         }
+
+        // "--" ends env's own options, so what follows is only assignments, then the program.
+        var seconds = (long)Math.Ceiling((request.Timeout + RemoteTimeoutGrace).TotalSeconds);
+        line.Append("; command -v timeout >/dev/null 2>&1 && exec timeout -k 5 ")
+            .Append(seconds.ToString(CultureInfo.InvariantCulture))
+            .Append(" env -- \"$@\"; exec env -- \"$@\"");
 
         return line.ToString();
     }

@@ -26,7 +26,10 @@ public sealed class PosixShellQuotingTests
     {
         var line = PosixShellQuoting.BuildCommandLine(CommandRequest.Create("systemctl", "restart", "--", "a b.service"));
 
-        Assert.Equal("exec env -- 'LC_ALL=C' 'LANG=C' 'SYSTEMD_COLORS=0' 'SYSTEMD_PAGER=' 'PAGER=cat' 'systemctl' 'restart' '--' 'a b.service'", line);
+        Assert.Equal(
+            "set -- 'LC_ALL=C' 'LANG=C' 'SYSTEMD_COLORS=0' 'SYSTEMD_PAGER=' 'PAGER=cat' 'systemctl' 'restart' '--' 'a b.service'; "
+                + "command -v timeout >/dev/null 2>&1 && exec timeout -k 5 12 env -- \"$@\"; exec env -- \"$@\"",
+            line);
     }
 
     [Fact]

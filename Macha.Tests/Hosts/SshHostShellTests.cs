@@ -236,6 +236,26 @@ public sealed class SshHostShellTests
     }
 
     [Fact]
+    public async Task RunAsync_TimedOut_StopsRemoteProcess()
+    {
+        await using var host = await StartHostAsync("stopped");
+        using var shell = CreateShell(host, PinnedStore(host));
+        var pidFile = Path.Combine(host.Directory, "sleeper.pid");
+
+        var slow = await shell.RunAsync(new CommandRequest("sh", ["-c", "echo $$ > \"$0\"; exec sleep 300", pidFile], TimeSpan.FromSeconds(1), 4096));
+
+        Assert.Equal(CommandStatus.TimedOut, slow.Status);
+        var processId = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.Exists($"/proc/{processId}") && !IsZombie(processId) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(!Directory.Exists($"/proc/{processId}") || IsZombie(processId), $"the remote sleep (PID {processId}) still runs after its command timed out");
+    }
+
+    [Fact]
     public async Task RunAsync_MissingProgram_IsNotFound()
     {
         await using var host = await StartHostAsync();
@@ -280,7 +300,7 @@ public sealed class SshHostShellTests
     }
 
     [Fact]
-    public async Task ReadFilesAsync_AwkwardNamesAndFailures_OneCommandForAll()
+    public async Task ReadFilesAsync_AwkwardNames_OneCommand()
     {
         await using var host = await StartHostAsync("batch");
         using var shell = CreateShell(host, PinnedStore(host));
@@ -315,7 +335,7 @@ public sealed class SshHostShellTests
     }
 
     [Fact]
-    public async Task ReadFilesAsync_ServerStopped_ReportsEveryFileUnread()
+    public async Task ReadFilesAsync_ServerStopped_AllUnread()
     {
         await using var host = await StartHostAsync("batchdown");
         using var shell = CreateShell(host, PinnedStore(host));
@@ -329,6 +349,19 @@ public sealed class SshHostShellTests
             Assert.False(result.Exists);
             Assert.Contains("2 files", result.Error, StringComparison.Ordinal);
         });
+    }
+
+    private static bool IsZombie(int processId)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{processId}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     internal static async Task<SshTestHost> StartHostAsync(string name = "remote")

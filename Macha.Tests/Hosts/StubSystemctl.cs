@@ -45,7 +45,10 @@ internal static class StubSystemctl
     /// </summary>
     public static string GoesDown(string pidFile) => $$"""
         #!/bin/sh
-        kill -9 "$(cat '{{pidFile}}')" "$PPID"
+        # Macha runs commands under the remote timeout, whose parent is the sshd session process.
+        session=$PPID
+        if [ "$(cat /proc/$session/comm)" = timeout ]; then session=$(cut -d ' ' -f 4 /proc/$session/stat); fi
+        kill -9 "$(cat '{{pidFile}}')" "$session"
         sleep 5
         exit 1
         """;
