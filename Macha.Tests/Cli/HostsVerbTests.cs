@@ -57,6 +57,8 @@ public sealed class HostsVerbTests : IClassFixture<CliTestServer>, IDisposable
         Assert.Equal(ExitCodes.Failure, result.ExitCode);
         Assert.Contains("400", result.Error, StringComparison.Ordinal);
         Assert.Contains("Invalid host", result.Error, StringComparison.Ordinal);
+        Assert.Contains("port: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("70000", result.Error, StringComparison.Ordinal);
         var listed = await _cli.RunAsync("hosts", "list", "--json");
         using var document = JsonDocument.Parse(listed.Output);
         Assert.DoesNotContain(document.RootElement.EnumerateArray(), h => h.GetProperty("name").GetString() == "web-7");

@@ -111,6 +111,32 @@ internal sealed class MachaApiClient : IDisposable
         _ => ExitCodes.Failure,
     };
 
+    /// <summary>Adds a validation problem's field messages, such as "port: must be 1 to 65535", to the detail.</summary>
+    private static string? AppendFieldErrors(string? detail, JsonElement root)
+    {
+        if (!root.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Object)
+        {
+            return detail;
+        }
+
+        var messages = new List<string>();
+        foreach (var field in errors.EnumerateObject())
+        {
+            var texts = field.Value.ValueKind == JsonValueKind.Array
+                ? field.Value.EnumerateArray().Where(item => item.ValueKind == JsonValueKind.String).Select(item => item.GetString()!)
+                : [];
+            messages.AddRange(texts.Select(text => $"{field.Name}: {text}"));
+        }
+
+        if (messages.Count == 0)
+        {
+            return detail;
+        }
+
+        var fields = string.Join("; ", messages);
+        return detail is { Length: > 0 } ? $"{detail} {fields}" : fields;
+    }
+
     private string Describe(HttpMethod method, string path, HttpResponseMessage response, string text)
     {
         string? title = null;
@@ -123,6 +149,7 @@ internal sealed class MachaApiClient : IDisposable
             {
                 title = root.TryGetProperty("title", out var t) ? t.GetString() : null;
                 detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
+                detail = AppendFieldErrors(detail, root);
             }
         }
         catch (JsonException)
