@@ -181,8 +181,9 @@ public sealed class ChromaFaultTests
         var message = Assert.Single(gotify.AcceptedMessages);
         Assert.Equal("ChromaDB is down", message.GetProperty("title").GetString());
 
-        // Only the reachability check requests the version, so this message came from it.
-        Assert.Contains("ChromaDB version failed", message.GetProperty("message").GetString()!.Replace("\\", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        // Only the reachability check requests the version, so this message came from it. On a busy
+        // machine the refused request can end as "timed out" rather than "failed", which is still it.
+        Assert.Contains("ChromaDB version ", message.GetProperty("message").GetString()!.Replace("\\", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     private static Task<KnowledgeTestBed> StartAsync(Uri chromaUrl, IndexNotReadyInjector faults) =>
