@@ -19,18 +19,15 @@ public sealed record FileReadRequest(string Path, int MaxBytes);
 /// </remarks>
 public static class FileReadBatch
 {
+    // One line, because csh and tcsh reject a newline inside a quoted word of the command line.
+    // A FIFO is skipped, since head would wait on it until the timeout and cost every file its read.
     // { e=$(...) } 3>&1: head's output goes straight to standard output through descriptor 3,
     // while its error message is captured, so each file's error stays with its own section.
-    private const string Script = """
-        b=$1; shift
-        while [ $# -ge 2 ]; do
-          printf '%s\n' "$b"
-          { e=$(head -c "$1" -- "$2" 2>&1 >&3); s=$?; } 3>&1
-          printf '\n%s %s\n' "$b" "$s"
-          [ "$s" -eq 0 ] || printf '%s\n' "$e"
-          shift 2
-        done
-        """;
+    private const string Script =
+        "b=$1; shift; while [ $# -ge 2 ]; do printf '%s\\n' \"$b\"; "
+        + "if [ -p \"$2\" ]; then e=\"$2: is a FIFO, not read\"; s=1; "
+        + "else { e=$(head -c \"$1\" -- \"$2\" 2>&1 >&3); s=$?; } 3>&1; fi; "
+        + "printf '\\n%s %s\\n' \"$b\" \"$s\"; [ \"$s\" -eq 0 ] || printf '%s\\n' \"$e\"; shift 2; done";
 
     // The boundary lines and an error message per file, on top of the file's own cap.
     private const int OverheadBytesPerFile = 1024;
@@ -54,7 +51,7 @@ public static class FileReadBatch
 
         return new CommandRequest("sh", arguments, timeout, (int)Math.Min(outputCap, int.MaxValue))
         {
-            Label = $"head -c on {files.Count} files ({string.Join(", ", files.Select(file => file.Path))})",
+            Label = $"head -c on {files.Count} files",
         };
     }
 
@@ -71,7 +68,8 @@ public static class FileReadBatch
         var results = new List<FileReadResult>(files.Count);
         var start = boundary + "\n";
         var end = "\n" + boundary + " ";
-        var position = 0;
+        // A login shell that prints a banner puts it before the first section.
+        var position = Math.Max(0, output.IndexOf(start, StringComparison.Ordinal));
         foreach (var file in files)
         {
             var section = ReadSection(output, start, end, ref position);

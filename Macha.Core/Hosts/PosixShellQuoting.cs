@@ -4,11 +4,12 @@ using System.Text;
 namespace Macha.Core.Hosts;
 
 /// <summary>
-/// Builds the command line an SSH server hands to the remote user's login shell, which must be a
-/// POSIX shell (sh, bash, dash, ash, zsh). Every word is single-quoted, so no character in it is
-/// special: inside single quotes a POSIX shell expands nothing, and a single quote itself is written
-/// as <c>'\''</c> (close the quote, an escaped quote, reopen).
+/// Builds the command line an SSH server hands to the remote user's login shell (sh, bash, dash,
+/// ash, zsh, csh or tcsh). Every word is single-quoted, so no character in it is special: inside
+/// single quotes a POSIX shell expands nothing, and a single quote itself is written as
+/// <c>'\''</c> (close the quote, an escaped quote, reopen).
 /// </summary>
+/// <remarks>NOTE: csh and tcsh reject a newline inside a quoted word, so such an argument fails there.</remarks>
 public static class PosixShellQuoting
 {
     /// <summary>Environment set for every remote command, so parsers see untranslated, uncoloured output.</summary>
@@ -31,16 +32,19 @@ public static class PosixShellQuoting
             throw new ArgumentException("A shell argument cannot contain a NUL character.", nameof(word));
         }
 
-        return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        // csh and tcsh expand "!" even inside single quotes, so it goes outside them as "\!". Every shell
+        // reads that as a plain "!".
+        return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal).Replace("!", "'\\!'", StringComparison.Ordinal) + "'";
     }
 
     /// <summary>Extra time the remote side gives a command beyond its timeout, so Macha's own timeout fires first.</summary>
     public static readonly TimeSpan RemoteTimeoutGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Builds <c>set -- 'LC_ALL=C' … 'program' 'arg' …; … exec timeout -k 5 N env -- "$@"</c>. <c>exec</c> replaces the
-    /// login shell, so the exit status and signals belong to the program; <c>env</c> sets the locale
-    /// without relying on the remote shell's own syntax for assignments.
+    /// Builds <c>exec sh -c '…' sh 'LC_ALL=C' … 'program' 'arg' …</c>. The login shell only parses single
+    /// quotes and runs <c>sh</c>, so users whose shell is zsh, csh or tcsh get the same argv. That
+    /// <c>sh</c> runs <c>env</c>, which sets the locale and then replaces itself with the program, so
+    /// the exit status and signals belong to the program.
     /// </summary>
     /// <remarks>
     /// Closing an SSH channel does not stop a command that runs without a terminal, so a command Macha
@@ -59,8 +63,10 @@ public static class PosixShellQuoting
             throw new ArgumentException($"A remote program name cannot contain '=': {request.Program}", nameof(request));
         }
 
-        // The words go into "$@" once, which every POSIX shell and zsh expand back word for word.
-        var line = new StringBuilder("set --");
+        // "--" ends env's own options, so what follows is only assignments, then the program.
+        var seconds = ((long)Math.Ceiling((request.Timeout + RemoteTimeoutGrace).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var script = $"command -v timeout >/dev/null 2>&1 && exec timeout -k 5 {seconds} env -- \"$@\"; exec env -- \"$@\"";
+        var line = new StringBuilder("exec sh -c ").Append(Quote(script)).Append(" sh");
         foreach (var (name, value) in CommandEnvironment)
         {
             line.Append(' ').Append(Quote(name + "=" + value));
@@ -71,12 +77,6 @@ public static class PosixShellQuoting
         {
             line.Append(' ').Append(Quote(argument));
         }
-
-        // "--" ends env's own options, so what follows is only assignments, then the program.
-        var seconds = (long)Math.Ceiling((request.Timeout + RemoteTimeoutGrace).TotalSeconds);
-        line.Append("; command -v timeout >/dev/null 2>&1 && exec timeout -k 5 ")
-            .Append(seconds.ToString(CultureInfo.InvariantCulture))
-            .Append(" env -- \"$@\"; exec env -- \"$@\"");
 
         return line.ToString();
     }

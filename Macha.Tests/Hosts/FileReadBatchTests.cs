@@ -23,6 +23,17 @@ public sealed class FileReadBatchTests
     }
 
     [Fact]
+    public void Parse_LoginShellBanner_SkippedBeforeFirstSection()
+    {
+        var output = $"welcome to this host\n{Boundary}\nfirst\n{Boundary} 0\n{Boundary}\nsecond\n{Boundary} 0\n";
+
+        var results = FileReadBatch.Parse(output, Boundary, TwoFiles);
+
+        Assert.Equal("first", results[0].Content);
+        Assert.Equal("second", results[1].Content);
+    }
+
+    [Fact]
     public void Parse_ContentWithoutNewlineOrEmpty_KeepsItExactly()
     {
         var output = $"{Boundary}\nno newline\n{Boundary} 0\n{Boundary}\n\n{Boundary} 0\n";

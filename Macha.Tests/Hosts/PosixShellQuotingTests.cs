@@ -10,6 +10,7 @@ public sealed class PosixShellQuotingTests
     [InlineData("it's", "'it'\\''s'")]
     [InlineData("$HOME;rm", "'$HOME;rm'")]
     [InlineData("a\\x2db", "'a\\x2db'")]
+    [InlineData("a!b", "'a'\\!'b'")]
     public void Quote_Word_WrapsInSingleQuotes(string word, string expected)
     {
         Assert.Equal(expected, PosixShellQuoting.Quote(word));
@@ -27,8 +28,8 @@ public sealed class PosixShellQuotingTests
         var line = PosixShellQuoting.BuildCommandLine(CommandRequest.Create("systemctl", "restart", "--", "a b.service"));
 
         Assert.Equal(
-            "set -- 'LC_ALL=C' 'LANG=C' 'SYSTEMD_COLORS=0' 'SYSTEMD_PAGER=' 'PAGER=cat' 'systemctl' 'restart' '--' 'a b.service'; "
-                + "command -v timeout >/dev/null 2>&1 && exec timeout -k 5 12 env -- \"$@\"; exec env -- \"$@\"",
+            "exec sh -c 'command -v timeout >/dev/null 2>&1 && exec timeout -k 5 12 env -- \"$@\"; exec env -- \"$@\"' sh "
+                + "'LC_ALL=C' 'LANG=C' 'SYSTEMD_COLORS=0' 'SYSTEMD_PAGER=' 'PAGER=cat' 'systemctl' 'restart' '--' 'a b.service'",
             line);
     }
 

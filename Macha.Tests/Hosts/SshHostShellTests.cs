@@ -29,6 +29,42 @@ public sealed class SshHostShellTests
     }
 
     [Fact]
+    public async Task RunAsync_TcshLoginShell_SameArgvAndFiles()
+    {
+        await using var host = await SshTestHost.CreateAsync("tcsh");
+        var passwd = (await File.ReadAllLinesAsync("/etc/passwd"))
+            .Select(line => line.StartsWith("root:", StringComparison.Ordinal) ? string.Join(':', line.Split(':')[..6]) + ":/usr/bin/tcsh" : line);
+        host.WithFile("/etc/passwd", string.Join('\n', passwd) + "\n");
+        await host.StartAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+        string[] words = ["two words", "it's", "say \"hi\"", "$HOME", "a;b", "back\\slash", "\\x2d", "!event", "$(id)", "`id`", "~", "*"];
+
+        var echoed = await shell.RunAsync(new CommandRequest("printf", ["%s\\0", .. words], CommandTimeout, 1 << 20));
+        var files = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new("/etc/passwd", 1 << 20)]);
+
+        Assert.True(echoed.Succeeded, echoed.Describe("printf"));
+        Assert.Equal(words, echoed.StandardOutput.Split('\0')[..^1]);
+        Assert.True(files[0].Exists, files[0].Error);
+        Assert.Contains(":/usr/bin/tcsh", files[1].Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadFilesAsync_Fifo_SkippedOthersRead()
+    {
+        await using var host = await StartHostAsync("fifo");
+        using var shell = CreateShell(host, PinnedStore(host));
+        var fifo = Path.Combine(host.Directory, "pipe");
+        await SshTestHost.RunCheckedAsync("mkfifo", "-m", "644", fifo);
+
+        var results = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new(fifo, 4096), new("/proc/uptime", 4096)]);
+
+        Assert.True(results[0].Exists, results[0].Error);
+        Assert.False(results[1].Exists);
+        Assert.Contains("FIFO", results[1].Error, StringComparison.Ordinal);
+        Assert.True(results[2].Exists, results[2].Error);
+    }
+
+    [Fact]
     public async Task RunAsync_LocaleIsC_ForEveryCommand()
     {
         await using var host = await StartHostAsync();

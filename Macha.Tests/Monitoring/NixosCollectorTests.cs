@@ -74,6 +74,20 @@ public sealed class NixosCollectorTests
         Assert.Equal("not a NixOS host", outcome.Detail);
     }
 
+    [Fact]
+    public async Task CollectAsync_OsNixosButFilesUnread_StillCollects()
+    {
+        // The os collector found NixOS, and then /etc/NIXOS and /etc/os-release could not be read here.
+        var shell = new ReplayShell();
+        var context = CreateContext(shell);
+        context.Snapshot.Os = new OsSection(OsFamily.Nixos, "nixos", "NixOS 25.11", "25.11");
+
+        var outcome = await new NixosCollector().CollectAsync(context);
+
+        Assert.NotEqual(CollectorState.NotApplicable, outcome.State);
+        Assert.Contains(shell.CommandsRun, command => command.StartsWith("nixos-version", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("ID=nixos\n")]
     [InlineData("ID=\"nixos\"\n")]

@@ -49,7 +49,8 @@ internal sealed class NixosCollector : ICollector
             return CollectorOutcome.NotApplicable(NotNixosDetail);
         }
 
-        if (!await IsNixosAsync(context, cancellationToken))
+        // When the os collector found NixOS, a failed read here must not make the host "not NixOS".
+        if (context.Snapshot.Os is not { Family: OsFamily.Nixos } && !await IsNixosAsync(context, cancellationToken))
         {
             return CollectorOutcome.NotApplicable(NotNixosDetail);
         }

@@ -28,8 +28,6 @@ internal sealed class ProcessesCollector : ICollector
 
     public string Name => "processes";
 
-    public IReadOnlyList<FileReadRequest> FilesRead { get; } = [new(CpuCollector.ProcStatPath, MaxProcStatBytes)];
-
     public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -60,8 +58,7 @@ internal sealed class ProcessesCollector : ICollector
         var topByMemory = rows.OrderByDescending(row => row.ResidentBytes).ThenBy(row => row.ProcessId).Take(TopCount).ToList();
         var uninterruptible = rows.Where(row => row.State.StartsWith('D')).ToList();
 
-        var clock = await ReadCpuClockAsync(context, problems, cancellationToken);
-        var samples = await SampleAsync(context, topByCpu.Concat(topByMemory), problems, cancellationToken);
+        var (clock, samples) = await SampleAsync(context, topByCpu.Concat(topByMemory), problems, cancellationToken);
         var previous = PreviousSamples(context.Previous?.Processes);
         var previousClock = context.Previous?.Processes?.SystemCpuTicks;
 
@@ -121,9 +118,8 @@ internal sealed class ProcessesCollector : ICollector
             $"this ps does not accept the procps options of {request.DisplayText} (BusyBox ps lacks -e, column widths and --sort): {CollectorStatus.Excerpt(line)}");
     }
 
-    private static async Task<CpuClock?> ReadCpuClockAsync(CollectionContext context, List<string> problems, CancellationToken cancellationToken)
+    private static CpuClock? ParseCpuClock(FileReadResult file, List<string> problems)
     {
-        var file = await context.ReadFileAsync(CpuCollector.ProcStatPath, MaxProcStatBytes, cancellationToken);
         if (!file.Exists)
         {
             problems.Add($"Could not read {CpuCollector.ProcStatPath}, so recent CPU use is unknown: {file.Error}");
@@ -140,20 +136,29 @@ internal sealed class ProcessesCollector : ICollector
         return new CpuClock(parsed.Value.Counters.Total, parsed.Value.LogicalCpuCount);
     }
 
-    private static async Task<Dictionary<int, ProcessCpuSample>> SampleAsync(
+    /// <summary>
+    /// Reads the machine's CPU clock and each process's CPU time in one batch, so both belong to the
+    /// same moment and the recent CPU share compares like with like from cycle to cycle.
+    /// </summary>
+    private static async Task<(CpuClock? Clock, Dictionary<int, ProcessCpuSample> Samples)> SampleAsync(
         CollectionContext context, IEnumerable<PsRow> rows, List<string> problems, CancellationToken cancellationToken)
     {
         var samples = new Dictionary<int, ProcessCpuSample>();
         var processIds = rows.Select(row => row.ProcessId).Distinct().ToList();
-        var files = processIds
-            .Select(processId => new FileReadRequest("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat", MaxPidStatBytes))
-            .ToList();
-        var reads = await context.ReadFilesAsync(files, cancellationToken);
+        List<FileReadRequest> files =
+        [
+            new(CpuCollector.ProcStatPath, MaxProcStatBytes),
+            .. processIds.Select(processId => new FileReadRequest("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat", MaxPidStatBytes)),
+        ];
+
+        // Straight from the shell: the /proc/stat read ahead for the cpu collector is from an earlier moment.
+        var reads = await context.Shell.ReadFilesAsync(files, cancellationToken);
+        var clock = ParseCpuClock(reads[0], problems);
         for (var i = 0; i < processIds.Count; i++)
         {
             var processId = processIds[i];
-            var path = files[i].Path;
-            var file = reads[i];
+            var path = files[i + 1].Path;
+            var file = reads[i + 1];
 
             // A process that exited after ps listed it has no file any more, which is not a problem.
             if (!file.Exists)
@@ -172,7 +177,7 @@ internal sealed class ProcessesCollector : ICollector
             }
         }
 
-        return samples;
+        return (clock, samples);
     }
 
     private static Dictionary<(int ProcessId, long StartTimeTicks), long> PreviousSamples(ProcessesSection? previous)
