@@ -164,6 +164,21 @@ public sealed class HostsVerbTests : IClassFixture<CliTestServer>, IDisposable
         Assert.Contains("already trusted", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("add", "abc")]
+    [InlineData("add", "22.5")]
+    [InlineData("confirm", "abc")]
+    [InlineData("confirm", "0x16")]
+    public async Task Port_NotAWholeNumber_Exits2NamingTheRange(string verb, string port)
+    {
+        var result = await _cli.RunAsync("hosts", verb, "web-30", $"--port={port}");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains($"--port must be a whole number from 1 to 65535; got '{port}'.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.Error, StringComparison.Ordinal);
+        Assert.Null(_server.Services.GetRequiredService<HostRegistry>().Find("web-30"));
+    }
+
     [Fact]
     public async Task Hosts_UnknownSubcommand_Exits2()
     {

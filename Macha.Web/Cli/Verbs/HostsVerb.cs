@@ -76,7 +76,7 @@ internal static class HostsVerb
     {
         var name = new Argument<string>("name") { Description = "The name the host appears under in findings, incidents and the dashboard." };
         var address = new Option<string>("--address") { Description = "DNS name or IP address to connect to; default: the name." };
-        var port = new Option<int?>("--port", "-p") { Description = "SSH port; default 22." };
+        var port = CreatePortOption("SSH port, 1 to 65535; default 22.");
         var user = new Option<string>("--user", "-u") { Description = "Login user; default: Macha:Hosts:DefaultUser." };
         var keyFile = new Option<string>("--key-file", "-i") { Description = "Absolute path of the private key offered to this host; default: Macha:Hosts:DefaultPrivateKeyFile." };
         var fingerprints = new Option<string[]>("--fingerprint") { Description = "An accepted host-key fingerprint as 'ssh-keygen -lf' prints it (SHA256:...); repeat for several." };
@@ -125,7 +125,7 @@ internal static class HostsVerb
         var name = new Argument<string>("name") { Description = "The host to confirm." };
         var fingerprint = new Option<string>("--fingerprint") { Description = "The key to pin, as 'ssh-keygen -lf' prints it on the host (SHA256:...). Required when the host's key changed or was rejected." };
         var address = new Option<string>("--address") { Description = "DNS name or IP address to connect to; discovered hosts only. Default: the address it was discovered with, its name." };
-        var port = new Option<int?>("--port", "-p") { Description = "SSH port; discovered hosts only. Default: 22." };
+        var port = CreatePortOption("SSH port, 1 to 65535; discovered hosts only. Default: 22.");
         var user = new Option<string>("--user", "-u") { Description = "Login user; discovered hosts only. Default: Macha:Hosts:DefaultUser." };
         var keyFile = new Option<string>("--key-file", "-i") { Description = "Path of an existing private key offered to this host only; discovered hosts only. Default: Macha:Hosts:DefaultPrivateKeyFile." };
         var command = new Command("confirm", "Confirm a discovered host so Macha visits it, or pin the key a host presented.");
@@ -162,6 +162,24 @@ internal static class HostsVerb
         }));
         return command;
     }
+
+    // The default parser of int? reports "expected type 'System.Nullable`1[System.Int32]'" for a bad value.
+    // A whole number out of range goes to the server, whose validator names the range too.
+    private static Option<int?> CreatePortOption(string description) => new("--port", "-p")
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+            if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var port))
+            {
+                return port;
+            }
+
+            result.AddError($"--port must be a whole number from 1 to 65535; got '{text}'.");
+            return null;
+        },
+    };
 
     private static void WriteHost(CliOutput output, JsonElement host)
     {
