@@ -44,6 +44,10 @@ let
   # digits, '.', '_' and '-', so every name is a valid file name and needs no quoting.
   namePattern = "[A-Za-z0-9][A-Za-z0-9._-]*";
   absolutePath = types.strMatching "/.+";
+  # The login names Macha accepts for a host (Macha:Hosts:DefaultUser and each host's User).
+  loginName = types.strMatching "[a-z_][a-z0-9_.-]{0,31}";
+  # A group name of the usual form, which systemd accepts in SupplementaryGroups.
+  groupName = types.strMatching "[A-Za-z_][A-Za-z0-9_.-]{0,31}";
 
   autonomyLevels = {
     observe = "Observe";
@@ -144,6 +148,22 @@ let
     } >"$RUNTIME_DIRECTORY/users.new"
     mv "$RUNTIME_DIRECTORY/users.new" "$RUNTIME_DIRECTORY/users"
   '';
+
+  # Whether one absolute path is the other or lies below it; trailing slashes do not count.
+  pathsOverlap =
+    first: second:
+    let
+      trim =
+        path:
+        let
+          withoutSlashes = builtins.match "(.*[^/])/+" path;
+        in
+        if withoutSlashes == null then path else builtins.head withoutSlashes;
+      a = trim first;
+      b = trim second;
+      below = parent: child: lib.hasPrefix "${parent}/" child;
+    in
+    a == b || below a b || below b a;
 
   isLoopback =
     address:
@@ -266,7 +286,7 @@ let
         };
 
         user = mkOption {
-          type = types.str;
+          type = loginName;
           default = cfg.hostDefaults.user;
           defaultText = literalExpression "config.services.macha-autonomous.hostDefaults.user";
           description = ''
@@ -545,11 +565,13 @@ in
 
     hostDefaults = {
       user = mkOption {
-        type = types.str;
+        type = loginName;
         default = "macha";
         description = ''
           User Macha logs in as on hosts that name none: discovered hosts, hosts added on the
           dashboard, and the default of {option}`services.macha-autonomous.hosts.<name>.user`.
+          A login name: a lowercase letter or '_', then up to 31 lowercase letters, digits, '_',
+          '.' or '-'.
         '';
         example = "ops";
       };
@@ -593,7 +615,7 @@ in
       };
 
       journalGroup = mkOption {
-        type = types.nullOr types.str;
+        type = types.nullOr groupName;
         default = "systemd-journal-remote";
         description = ''
           Group that may read the files in
@@ -826,6 +848,12 @@ in
         {
           assertion = hostsWithoutKey == [ ] || cfg.hostDefaults.keyFile != null;
           message = "services.macha-autonomous.hosts ${concatStringsSep ", " hostsWithoutKey}: no keyFile, and hostDefaults.keyFile is not set; Macha needs a private key for every host and refuses to start without one.";
+        }
+        {
+          # The unit mounts the journal directory read-only, which would take Macha's own data
+          # directory, or a part of it, out of its reach.
+          assertion = discovery.journalDirectory == null || !(pathsOverlap discovery.journalDirectory cfg.dataDir);
+          message = "services.macha-autonomous.discovery.journalDirectory ${toString discovery.journalDirectory} is or overlaps services.macha-autonomous.dataDir ${cfg.dataDir}, which the service mounts read-only for discovery; point it at the directory systemd-journal-remote writes, such as /var/log/journal/remote.";
         }
         {
           assertion = cfg.rebuild.flake == null || cfg.privilegedActions;

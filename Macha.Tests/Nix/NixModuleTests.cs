@@ -438,6 +438,16 @@ public sealed class NixModuleTests
     }
 
     [Fact]
+    public async Task Discovery_DirectoryBesideDataDirectory_PassesAssertions()
+    {
+        var result = await NixEvaluator.EvaluateModuleAsync(
+            "{ services.macha-autonomous = { enable = true; discovery.journalDirectory = \"/var/lib/macha-autonomous-journal\"; }; }");
+
+        Assert.Empty(result.GetProperty("failedAssertions").EnumerateArray());
+        Assert.Equal(["-/var/lib/macha-autonomous-journal"], Strings(Service(result).GetProperty("ReadOnlyPaths")));
+    }
+
+    [Fact]
     public async Task HostNamedDefault_KeyCredential_IsDistinct()
     {
         var result = await NixEvaluator.EvaluateModuleAsync(
@@ -540,6 +550,12 @@ public sealed class NixModuleTests
     [InlineData("discovery.flake = \"/etc/nixos#web-1\";", "services.macha-autonomous.discovery.flake")]
     [InlineData("discovery.interval = 30;", "services.macha-autonomous.discovery.interval")]
     [InlineData("discovery.commandTimeout = 0;", "services.macha-autonomous.discovery.commandTimeout")]
+    [InlineData("hostDefaults.user = \"\";", "services.macha-autonomous.hostDefaults.user")]
+    [InlineData("hostDefaults.user = \"a b\";", "services.macha-autonomous.hostDefaults.user")]
+    [InlineData("hostDefaults.user = \"ops\\n\";", "services.macha-autonomous.hostDefaults.user")]
+    [InlineData("hosts.web-1 = { address = \"a\"; user = \"Deploy User\"; };", "services.macha-autonomous.hosts.web-1.user")]
+    [InlineData("discovery.journalGroup = \"\";", "services.macha-autonomous.discovery.journalGroup")]
+    [InlineData("discovery.journalGroup = \"adm wheel\";", "services.macha-autonomous.discovery.journalGroup")]
     public async Task Evaluate_InvalidValue_FailsNamingTheOption(string setting, string option)
     {
         var output = await NixEvaluator.TryEvaluateModuleAsync($"{{ services.macha-autonomous = {{ enable = true; {setting} }}; }}");
@@ -557,6 +573,10 @@ public sealed class NixModuleTests
     [InlineData("autonomyLevel = \"observe\"; rebuild.flake = \"/etc/nixos#web\";", "needs privilegedActions")]
     [InlineData("listenAddress = \"0.0.0.0\";", "needs authentication.users")]
     [InlineData("listenAddress = \"192.0.2.5\"; authentication.users.\"-x\".passwordHashFile = \"/run/secrets/x\";", "host and user names")]
+    [InlineData("discovery.journalDirectory = \"/var/lib/macha-autonomous\";", "discovery.journalDirectory /var/lib/macha-autonomous is or overlaps services.macha-autonomous.dataDir")]
+    [InlineData("discovery.journalDirectory = \"/var/lib/macha-autonomous/\";", "discovery.journalDirectory /var/lib/macha-autonomous/ is or overlaps")]
+    [InlineData("discovery.journalDirectory = \"/var/lib\";", "discovery.journalDirectory /var/lib is or overlaps")]
+    [InlineData("dataDir = \"/srv/macha\"; discovery.journalDirectory = \"/srv/macha/journal\";", "dataDir /srv/macha,")]
     public async Task Evaluate_InconsistentOptions_FailAnAssertion(string setting, string message)
     {
         var result = await NixEvaluator.EvaluateModuleAsync($"{{ services.macha-autonomous = {{ enable = true; {setting} }}; }}");
