@@ -185,10 +185,12 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
     /// <summary>
     /// Confirms a host for a person. A discovered host becomes trusted, with the confirmation's
     /// fingerprint pinned when given, and with the address, port, user and key file it gives. A host
-    /// whose key changed, or that has no pinned key, gets the fingerprint pinned. That fingerprint
-    /// must equal the key the host presented, so a person confirms exactly the key Macha saw.
-    /// Connection settings are accepted for discovered hosts only, because a trusted host's
-    /// presented key came from its current address.
+    /// whose key changed, or whose key was rejected because none was pinned, gets the fingerprint
+    /// pinned. That fingerprint must equal the key the host presented, so a person confirms exactly
+    /// the key Macha saw. A trusted host that has not presented a key yet (see
+    /// <see cref="HostTrust.IsUnvisited"/>) may still take a fingerprint and connection settings.
+    /// Other trusted hosts take no connection settings, because the key they presented came from
+    /// their current address.
     /// </summary>
     public async Task<HostChangeResult> ConfirmAsync(string hostName, HostConfirmation confirmation, string actor, CancellationToken cancellationToken = default)
     {
@@ -201,6 +203,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         var normalized = string.IsNullOrWhiteSpace(confirmation.Fingerprint) ? null : HostKeyFingerprint.Normalize(confirmation.Fingerprint);
 
         HostRecord saved;
+        SshHostShell? retired = null;
         lock (_lock)
         {
             if (!_entries.TryGetValue(hostName, out var entry))
@@ -215,9 +218,11 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
             }
 
             var needsKey = HostTrust.NeedsKey(record);
-            if (record.Trusted && !needsKey)
+            var unvisited = HostTrust.IsUnvisited(record);
+            var correctsUnvisited = unvisited && (normalized is not null || confirmation.SetsConnection);
+            if (record.Trusted && !needsKey && !correctsUnvisited)
             {
-                return new HostChangeResult(HostChangeStatus.Conflict, record.Copy(), $"{record.Name} is already trusted and its key is accepted.");
+                return new HostChangeResult(HostChangeStatus.Conflict, record.Copy(), DescribeNothingToConfirm(record, unvisited));
             }
 
             if (fieldErrors.Count > 0)
@@ -225,13 +230,13 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                 return HostChangeResult.Invalid(record.Copy(), fieldErrors);
             }
 
-            if (record.Trusted && confirmation.SetsConnection)
+            if (record.Trusted && confirmation.SetsConnection && !unvisited)
             {
                 var reason = record.Source == HostSource.Configuration
                     ? $"{record.Name} comes from Macha:Hosts:Remote; change it there and restart Macha."
-                    : $"{record.Name} is already trusted, so only its key can be confirmed here.";
+                    : $"{record.Name} already presented a key at {record.Address} port {record.Port}, so only that key can be confirmed here.";
                 return HostChangeResult.Invalid(record.Copy(), confirmation.ConnectionFields()
-                    .Select(field => new HostDefinitionError(field, $"{field} can be set only when confirming a discovered host; {reason}"))
+                    .Select(field => new HostDefinitionError(field, $"{field} can be set only on a discovered host or a trusted host that has not presented a key yet; {reason}"))
                     .ToList());
             }
 
@@ -258,6 +263,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                 record.KeysPinnedAt = now;
             }
 
+            var movesShell = entry.Shell is not null && confirmation.SetsConnection;
             if (confirmation.SetsConnection)
             {
                 ApplyConnection(record, confirmation);
@@ -269,7 +275,15 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
             record.StatusDetail = null;
             record.ConfirmedAt = now;
             record.ConfirmedBy = actor;
-            if (entry.Shell is null)
+            if (movesShell)
+            {
+                // The old shell may be in a cycle right now. Its key store no longer matches the
+                // record's address and port, so a key it receives there is neither accepted nor stored.
+                retired = entry.Shell;
+                entry.Shell = CreateShell(record);
+                entry.ConnectionChangedAt = now;
+            }
+            else if (entry.Shell is null)
             {
                 entry.Shell = CreateShell(record);
             }
@@ -281,6 +295,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
             saved = record.Copy();
         }
 
+        retired?.Dispose();
         await SaveAsync(saved, isNew: false, cancellationToken);
         LogHostConfirmed(saved.Name, saved.Address, saved.Port, saved.User, actor, normalized ?? "(no key pinned)");
         return new HostChangeResult(HostChangeStatus.Succeeded, saved.Copy());
@@ -344,6 +359,15 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                 return;
             }
 
+            // A check that began before a person changed the address reached the old one.
+            // NOTE: a cycle can take the old shell before the change and begin this host's check
+            // after it. That check is still recorded here. Its key is never pinned, but it shows as
+            // presented, and a confirmation then needs that fingerprint.
+            if (entry.ConnectionChangedAt is { } changedAt && snapshot.TakenAt < changedAt)
+            {
+                return;
+            }
+
             var record = entry.Record;
             record.LastCheckedAt = snapshot.TakenAt;
             if (snapshot.Os is { } os)
@@ -383,11 +407,18 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         await SaveAsync(saved, isNew: false, cancellationToken);
     }
 
-    HostKeyVerdict IHostKeyStore.Evaluate(string hostName, HostKeyOffer offer)
+    HostKeyVerdict IHostKeyStore.Evaluate(string hostName, HostKeyOffer offer) => Evaluate(hostName, offer, endpoint: null);
+
+    Task IHostKeyStore.RecordAsync(string hostName, HostKeyOffer offer, HostKeyVerdict verdict, CancellationToken cancellationToken) =>
+        RecordAsync(hostName, offer, verdict, endpoint: null, cancellationToken);
+
+    // With an endpoint, a key presented at an address or port the host no longer has is rejected
+    // and not stored, so a shell replaced by a confirmation cannot pin the key of the old address.
+    private HostKeyVerdict Evaluate(string hostName, HostKeyOffer offer, (string Address, int Port)? endpoint)
     {
         lock (_lock)
         {
-            if (!_entries.TryGetValue(hostName, out var entry))
+            if (!_entries.TryGetValue(hostName, out var entry) || !IsCurrent(entry.Record, endpoint))
             {
                 return HostKeyVerdict.NotPinned;
             }
@@ -402,12 +433,12 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         }
     }
 
-    async Task IHostKeyStore.RecordAsync(string hostName, HostKeyOffer offer, HostKeyVerdict verdict, CancellationToken cancellationToken)
+    private async Task RecordAsync(string hostName, HostKeyOffer offer, HostKeyVerdict verdict, (string Address, int Port)? endpoint, CancellationToken cancellationToken)
     {
         HostRecord saved;
         lock (_lock)
         {
-            if (!_entries.TryGetValue(hostName, out var entry))
+            if (!_entries.TryGetValue(hostName, out var entry) || !IsCurrent(entry.Record, endpoint))
             {
                 return;
             }
@@ -447,6 +478,34 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
 
             _entries.Clear();
         }
+    }
+
+    private static bool IsCurrent(HostRecord record, (string Address, int Port)? endpoint) =>
+        endpoint is not { } expected
+        || (string.Equals(record.Address, expected.Address, StringComparison.Ordinal) && record.Port == expected.Port);
+
+    // The 409 detail for a trusted host that needs no key confirmed, true for each trust state.
+    private string DescribeNothingToConfirm(HostRecord record, bool unvisited)
+    {
+        var pins = Pins(record);
+        if (pins.Count > 0)
+        {
+            return $"{record.Name} is already trusted and its key {string.Join(", ", pins)} is pinned, so there is nothing to confirm.";
+        }
+
+        if (PresentedFingerprint(record) is { } presented)
+        {
+            return $"{record.Name} is already trusted and has no pinned key. It presented {presented} before, but its last connection failed "
+                + "for another reason, so there is nothing to confirm until a connection is rejected for lack of a pinned key.";
+        }
+
+        var firstConnection = _options.TrustOnFirstUse
+            ? "pins the key it presents, because Macha:Hosts:TrustOnFirstUse is on"
+            : "is rejected, because Macha:Hosts:TrustOnFirstUse is off, and then the key it presented can be confirmed";
+        var corrections = unvisited
+            ? " Until then, a confirmation may give a fingerprint to pin, or a new address, port, user or privateKeyFile."
+            : string.Empty;
+        return $"{record.Name} is already trusted and has no pinned key yet, because it has not presented one. Its first connection {firstConnection}.{corrections}";
     }
 
     private static HostStatus StatusFor(HostFailure failure) => failure switch
@@ -568,7 +627,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         var keyFile = string.IsNullOrWhiteSpace(record.PrivateKeyFile) ? _options.DefaultPrivateKeyFile : record.PrivateKeyFile;
         var shell = new SshHostShell(
             new RemoteHost(record.Name, record.Address, record.Port, user, keyFile),
-            this,
+            new EndpointKeyStore(this, (record.Address, record.Port)),
             _options,
             _timeProvider,
             _loggerFactory.CreateLogger<SshHostShell>());
@@ -637,5 +696,17 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         public HostRecord Record { get; } = record;
 
         public SshHostShell? Shell { get; set; } = shell;
+
+        /// <summary>When a confirmation last replaced the shell with one for a new address; kept in memory only.</summary>
+        public DateTimeOffset? ConnectionChangedAt { get; set; }
+    }
+
+    /// <summary>The key store of one shell, bound to the address and port that shell connects to.</summary>
+    private sealed class EndpointKeyStore(HostRegistry registry, (string Address, int Port) endpoint) : IHostKeyStore
+    {
+        public HostKeyVerdict Evaluate(string hostName, HostKeyOffer offer) => registry.Evaluate(hostName, offer, endpoint);
+
+        public Task RecordAsync(string hostName, HostKeyOffer offer, HostKeyVerdict verdict, CancellationToken cancellationToken = default) =>
+            registry.RecordAsync(hostName, offer, verdict, endpoint, cancellationToken);
     }
 }

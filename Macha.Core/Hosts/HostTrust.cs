@@ -66,6 +66,21 @@ public static class HostTrust
         return record.Status == HostStatus.HostKeyChanged || record.Failure == nameof(HostFailure.HostKeyNotPinned);
     }
 
+    /// <summary>
+    /// Returns whether a trusted host added by a person or confirmed from discovery has neither a
+    /// pinned key nor a key it presented. Its address, port, user and key file may then still be
+    /// corrected by a confirmation, because no connection has shown a key for them yet.
+    /// </summary>
+    public static bool IsUnvisited(HostRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Trusted
+            && record.Source is HostSource.Api or HostSource.Journal or HostSource.Flake
+            && record.Status != HostStatus.HostKeyChanged
+            && PinnedKeys(record).Count == 0
+            && PresentedFingerprint(record) is null;
+    }
+
     /// <summary>Returns whether the record follows the configuration (or is this machine), so the API cannot change it.</summary>
     public static bool IsReadOnly(HostRecord record)
     {

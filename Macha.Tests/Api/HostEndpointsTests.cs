@@ -318,7 +318,8 @@ public sealed class HostEndpointsTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(["address", "port"], problem.GetProperty("errors").EnumerateObject().Select(error => error.Name).Order(StringComparer.Ordinal));
-        Assert.Contains("only when confirming a discovered host", problem.GetProperty("errors").GetProperty("address")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("only on a discovered host or a trusted host that has not presented a key yet", problem.GetProperty("errors").GetProperty("address")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("already presented a key at 127.0.0.1 port 2", problem.GetProperty("errors").GetProperty("address")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal("127.0.0.1", host.GetProperty("address").GetString());
         Assert.Equal("KeyChanged", host.GetProperty("trustState").GetString());
         Assert.Equal([OtherFingerprint], host.GetProperty("pinnedKeys").EnumerateArray().Select(key => key.GetString()));
@@ -333,10 +334,170 @@ public sealed class HostEndpointsTests
         await client.PostAsJsonAsync("/api/hosts", new { name = "web-4", address = "127.0.0.1", port = 2, privateKeyFile = keyFile, hostKeyFingerprints = new[] { Fingerprint } });
 
         var response = await client.PostAsJsonAsync("/api/hosts/web-4/confirm", new { fingerprint = OtherFingerprint });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var host = await client.GetFromJsonAsync<JsonElement>("/api/hosts/web-4");
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal($"web-4 is already trusted and its key {Fingerprint} is pinned, so there is nothing to confirm.", problem.GetProperty("detail").GetString());
         Assert.Equal(Fingerprint, host.GetProperty("pinnedKeys")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Confirm_UnpinnedHostAgain_Returns409NoKeyPinned()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        await factory.Services.GetRequiredService<HostRegistry>().AddDiscoveredAsync(["edge-3"], HostSource.Journal);
+        await client.PostAsJsonAsync("/api/hosts/edge-3/confirm", new { });
+
+        var response = await client.PostAsJsonAsync("/api/hosts/edge-3/confirm", new { });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var detail = problem.GetProperty("detail").GetString();
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("edge-3 is already trusted and has no pinned key yet, because it has not presented one.", detail, StringComparison.Ordinal);
+        Assert.Contains("is rejected, because Macha:Hosts:TrustOnFirstUse is off", detail, StringComparison.Ordinal);
+        Assert.Contains("a new address, port, user or privateKeyFile", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("accepted", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Confirm_UnvisitedHost_CorrectsConnectionAndShell()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        var keyFile = CreateKeyFile(factory);
+        var registry = factory.Services.GetRequiredService<HostRegistry>();
+        await registry.AddDiscoveredAsync(["edge-23"], HostSource.Journal);
+        await client.PostAsJsonAsync("/api/hosts/edge-23/confirm", new { });
+        var shellBefore = registry.FindShell("edge-23");
+
+        var response = await client.PostAsJsonAsync("/api/hosts/edge-23/confirm", new
+        {
+            fingerprint = Fingerprint,
+            address = "127.0.0.2",
+            port = 2,
+            user = "deploy",
+            privateKeyFile = keyFile,
+        });
+        var confirmed = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var shellAfter = registry.FindShell("edge-23");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("127.0.0.2", confirmed.GetProperty("address").GetString());
+        Assert.Equal(2, confirmed.GetProperty("port").GetInt32());
+        Assert.Equal("deploy", confirmed.GetProperty("user").GetString());
+        Assert.Equal(keyFile, confirmed.GetProperty("privateKeyFile").GetString());
+        Assert.Equal("Pinned", confirmed.GetProperty("trustState").GetString());
+        Assert.Equal("edge-23", shellBefore!.Host.Address);
+        Assert.NotSame(shellBefore, shellAfter);
+        Assert.Equal("127.0.0.2", shellAfter!.Host.Address);
+        Assert.Equal(2, shellAfter.Host.Port);
+        Assert.Equal("deploy", shellAfter.Host.User);
+    }
+
+    [Fact]
+    public async Task Confirm_NewAddress_OldShellCannotPinKey()
+    {
+        await using var factory = new MachaWebFactory().WithSetting("Macha:Hosts:TrustOnFirstUse", "true");
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        var registry = factory.Services.GetRequiredService<HostRegistry>();
+        await registry.AddDiscoveredAsync(["edge-27"], HostSource.Journal);
+        await client.PostAsJsonAsync("/api/hosts/edge-27/confirm", new { });
+        // The shell's own key store, as a handshake still in flight on the old shell would use it.
+        var oldKeys = KeyStoreOf(registry.FindShell("edge-27")!);
+        var offer = new HostKeyOffer("ssh-ed25519", Fingerprint);
+        var verdictBefore = oldKeys.Evaluate("edge-27", offer);
+
+        var response = await client.PostAsJsonAsync("/api/hosts/edge-27/confirm", new { address = "127.0.0.2" });
+        var verdictAfter = oldKeys.Evaluate("edge-27", offer);
+        await oldKeys.RecordAsync("edge-27", offer, HostKeyVerdict.FirstUse);
+        var newVerdict = KeyStoreOf(registry.FindShell("edge-27")!).Evaluate("edge-27", offer);
+        var host = registry.Find("edge-27")!;
+
+        Assert.Equal(HostKeyVerdict.FirstUse, verdictBefore);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HostKeyVerdict.NotPinned, verdictAfter);
+        Assert.Empty(HostTrust.PinnedKeys(host));
+        Assert.Null(host.PresentedKey);
+        Assert.Equal(HostKeyVerdict.FirstUse, newVerdict);
+    }
+
+    [Fact]
+    public async Task Confirm_UnvisitedConfiguredHost_RejectsAddress()
+    {
+        await using var factory = new MachaWebFactory();
+        var keyFile = CreateKeyFile(factory);
+        factory.WithSetting("Macha:Hosts:Remote:0:Name", "db-9")
+            .WithSetting("Macha:Hosts:Remote:0:Address", "127.0.0.1")
+            .WithSetting("Macha:Hosts:Remote:0:Port", "2")
+            .WithSetting("Macha:Hosts:Remote:0:PrivateKeyFile", keyFile);
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+
+        var response = await client.PostAsJsonAsync("/api/hosts/db-9/confirm", new { address = "127.0.0.3" });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var host = await client.GetFromJsonAsync<JsonElement>("/api/hosts/db-9");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("db-9 is already trusted and has no pinned key yet", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("new address", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", host.GetProperty("address").GetString());
+    }
+
+    [Fact]
+    public async Task Confirm_AddressWithNewline_Returns400LikeAdd()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        var keyFile = CreateKeyFile(factory);
+        await factory.Services.GetRequiredService<HostRegistry>().AddDiscoveredAsync(["edge-24"], HostSource.Journal);
+
+        var confirm = await client.PostAsJsonAsync("/api/hosts/edge-24/confirm", new { address = "127.0.0.1\n" });
+        var add = await client.PostAsJsonAsync("/api/hosts", new { name = "web-31", address = "127.0.0.1\n", privateKeyFile = keyFile });
+        var confirmProblem = await confirm.Content.ReadFromJsonAsync<JsonElement>();
+        var addProblem = await add.Content.ReadFromJsonAsync<JsonElement>();
+        var host = await client.GetFromJsonAsync<JsonElement>("/api/hosts/edge-24");
+
+        Assert.Equal(HttpStatusCode.BadRequest, confirm.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, add.StatusCode);
+        Assert.Contains("is not a host name", confirmProblem.GetProperty("errors").GetProperty("address")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("is not a host name", addProblem.GetProperty("errors").GetProperty("address")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("Discovered", host.GetProperty("trustState").GetString());
+        Assert.Equal("edge-24", host.GetProperty("address").GetString());
+    }
+
+    [Fact]
+    public async Task AddAndConfirm_PortAsString_ReadAlike()
+    {
+        await using var factory = new MachaWebFactory();
+        using var client = factory.CreateClient();
+        await WaitForFirstCycleAsync(client);
+        var keyFile = CreateKeyFile(factory);
+        await factory.Services.GetRequiredService<HostRegistry>().AddDiscoveredAsync(["edge-25", "edge-26"], HostSource.Journal);
+
+        using var addBody = JsonContent("{\"name\": \"web-32\", \"address\": \"127.0.0.1\", \"port\": \"2\", \"privateKeyFile\": \"" + keyFile + "\"}");
+        var add = await client.PostAsync(new Uri("/api/hosts", UriKind.Relative), addBody);
+        using var confirmBody = JsonContent("{\"port\": \"2\"}");
+        var confirm = await client.PostAsync(new Uri("/api/hosts/edge-25/confirm", UriKind.Relative), confirmBody);
+        using var badAddBody = JsonContent("{\"name\": \"web-33\", \"address\": \"127.0.0.1\", \"port\": \"abc\", \"privateKeyFile\": \"" + keyFile + "\"}");
+        var badAdd = await client.PostAsync(new Uri("/api/hosts", UriKind.Relative), badAddBody);
+        using var badConfirmBody = JsonContent("{\"port\": \"abc\"}");
+        var badConfirm = await client.PostAsync(new Uri("/api/hosts/edge-26/confirm", UriKind.Relative), badConfirmBody);
+        var rejected = await client.GetFromJsonAsync<JsonElement>("/api/hosts/edge-26");
+
+        Assert.Equal(HttpStatusCode.Created, add.StatusCode);
+        Assert.Equal(2, (await add.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("port").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Equal(2, (await confirm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("port").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, badAdd.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badConfirm.StatusCode);
+        Assert.Null(factory.Services.GetRequiredService<HostRegistry>().Find("web-33"));
+        Assert.Equal("Discovered", rejected.GetProperty("trustState").GetString());
     }
 
     [Fact]
@@ -385,6 +546,12 @@ public sealed class HostEndpointsTests
         Assert.DoesNotContain(listed.EnumerateArray(), h => h.GetProperty("name").GetString() == "web-5");
         Assert.False(registry.Find("edge-9")!.Trusted);
     }
+
+    // SshHostShell keeps its key store private; reading it here checks the store a real handshake uses.
+    private static IHostKeyStore KeyStoreOf(SshHostShell shell) =>
+        (IHostKeyStore)typeof(SshHostShell).GetField("_keys", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(shell)!;
+
+    private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
     private static string CreateKeyFile(MachaWebFactory factory)
     {

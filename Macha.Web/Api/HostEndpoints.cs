@@ -41,6 +41,7 @@ internal static class HostEndpoints
             .WithSummary("Confirm a discovered host, or the key a host presented, and pin that key")
             .WithDescription("A discovered host becomes trusted; the fingerprint, when given, is pinned, and address, port, user and "
                 + "privateKeyFile, when given, replace the defaults it was discovered with (checked as in POST /api/hosts). "
+                + "A trusted host that has no pinned key and has not presented a key yet takes the same fields, to correct them. "
                 + "A host whose key changed, or whose key was refused because none was pinned, needs the fingerprint it presented, "
                 + "exactly, and takes no connection settings. The body is optional. 400 names the invalid field; "
                 + "409 when there is nothing to confirm.")
@@ -82,11 +83,11 @@ internal static class HostEndpoints
         }
 
         var definition = new HostDefinition(
-            body.Name?.Trim() ?? string.Empty,
-            body.Address?.Trim(),
+            TrimSpaces(body.Name) ?? string.Empty,
+            TrimSpaces(body.Address),
             body.Port,
-            body.User?.Trim(),
-            body.PrivateKeyFile?.Trim(),
+            TrimSpaces(body.User),
+            TrimSpaces(body.PrivateKeyFile),
             body.HostKeyFingerprints,
             body.Tags?.Select(tag => tag.Trim()).ToList(),
             level);
@@ -119,7 +120,7 @@ internal static class HostEndpoints
         HostRegistry registry, string name, ConfirmHostRequest? body, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var confirmation = new HostConfirmation(
-            body?.Fingerprint?.Trim(), body?.Address?.Trim(), body?.Port, body?.User?.Trim(), body?.PrivateKeyFile?.Trim());
+            body?.Fingerprint?.Trim(), TrimSpaces(body?.Address), body?.Port, TrimSpaces(body?.User), TrimSpaces(body?.PrivateKeyFile));
         var result = await registry.ConfirmAsync(name, confirmation, AutonomyEndpoints.ActorOf(user), cancellationToken);
         return result.Status switch
         {
@@ -147,6 +148,10 @@ internal static class HostEndpoints
         messages.Add(message);
     }
 
+    // Only spaces are forgiven: a newline or tab left in a connection setting reaches the validator,
+    // which rejects it, as Macha:Hosts:Remote values are rejected.
+    private static string? TrimSpaces(string? value) => value?.Trim(' ');
+
     // The validator names HostDefinition properties; the request body uses camel case.
     private static string JsonName(string field) => char.ToLowerInvariant(field[0]) + field[1..];
 }
@@ -169,10 +174,10 @@ public sealed record AddHostRequest(
 
 /// <summary>The optional body of POST /api/hosts/{name}/confirm. Empty fields keep the host's current value.</summary>
 /// <param name="Fingerprint">The SHA-256 fingerprint to pin; required when the host's key changed or was refused.</param>
-/// <param name="Address">DNS name or IP address to connect to; discovered hosts only.</param>
-/// <param name="Port">SSH port; discovered hosts only.</param>
-/// <param name="User">Login user; discovered hosts only.</param>
-/// <param name="PrivateKeyFile">Absolute path of an existing private key offered to this host only; discovered hosts only.</param>
+/// <param name="Address">DNS name or IP address to connect to; discovered hosts and hosts that have not presented a key only.</param>
+/// <param name="Port">SSH port, as a JSON number or a numeric string; discovered hosts and hosts that have not presented a key only.</param>
+/// <param name="User">Login user; discovered hosts and hosts that have not presented a key only.</param>
+/// <param name="PrivateKeyFile">Absolute path of an existing private key offered to this host only; discovered hosts and hosts that have not presented a key only.</param>
 public sealed record ConfirmHostRequest(
     string? Fingerprint,
     string? Address = null,

@@ -124,10 +124,10 @@ internal static class HostsVerb
     {
         var name = new Argument<string>("name") { Description = "The host to confirm." };
         var fingerprint = new Option<string>("--fingerprint") { Description = "The key to pin, as 'ssh-keygen -lf' prints it on the host (SHA256:...). Required when the host's key changed or was rejected." };
-        var address = new Option<string>("--address") { Description = "DNS name or IP address to connect to; discovered hosts only. Default: the address it was discovered with, its name." };
-        var port = CreatePortOption("SSH port, 1 to 65535; discovered hosts only. Default: 22.");
-        var user = new Option<string>("--user", "-u") { Description = "Login user; discovered hosts only. Default: Macha:Hosts:DefaultUser." };
-        var keyFile = new Option<string>("--key-file", "-i") { Description = "Path of an existing private key offered to this host only; discovered hosts only. Default: Macha:Hosts:DefaultPrivateKeyFile." };
+        var address = new Option<string>("--address") { Description = "DNS name or IP address to connect to; only for a discovered host or one that has not presented a key. Default: the address it was discovered with, its name." };
+        var port = CreatePortOption("SSH port, 1 to 65535; only for a discovered host or one that has not presented a key. Default: 22.");
+        var user = new Option<string>("--user", "-u") { Description = "Login user; only for a discovered host or one that has not presented a key. Default: Macha:Hosts:DefaultUser." };
+        var keyFile = new Option<string>("--key-file", "-i") { Description = "Path of an existing private key offered to this host only; only for a discovered host or one that has not presented a key. Default: Macha:Hosts:DefaultPrivateKeyFile." };
         var command = new Command("confirm", "Confirm a discovered host so Macha visits it, or pin the key a host presented.");
         command.Arguments.Add(name);
         foreach (var option in new Option[] { fingerprint, address, port, user, keyFile })
