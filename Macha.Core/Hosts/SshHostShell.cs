@@ -145,7 +145,7 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
         var boundary = "macha-" + Guid.NewGuid().ToString("N");
         var request = FileReadBatch.BuildRequest(files, boundary, CommandRequest.DefaultTimeout);
         var result = await RunAsync(request, cancellationToken);
-        if (result.Status == CommandStatus.Exited && result.ExitCode == 0)
+        if (result.Succeeded)
         {
             return FileReadBatch.Parse(result.StandardOutput, boundary, files);
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Macha.Core.Hosts;
 
 namespace Macha.Core.Monitoring;
@@ -17,8 +18,8 @@ public interface ICollector
 
     /// <summary>
     /// Files this collector reads on every host. They are read for all enabled collectors with one
-    /// command before any collector runs, and <see cref="CollectionContext.ReadFileAsync"/> answers
-    /// from that read. Files read only sometimes are better left out.
+    /// command before any collector runs, and <see cref="CollectionContext.ReadFileAsync"/> returns
+    /// that content. Files read only sometimes are better left out.
     /// </summary>
     IReadOnlyList<FileReadRequest> FilesRead => [];
 
@@ -81,15 +82,8 @@ public sealed class CollectionContext
     }
 
     /// <summary>Reads a file, from what was read ahead when it covers <paramref name="maxBytes"/>, else through the shell.</summary>
-    public Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
-    {
-        if (_readAhead.TryGetValue(path, out var read) && read.MaxBytes >= maxBytes)
-        {
-            return Task.FromResult(Cap(read.Result, maxBytes));
-        }
-
-        return Shell.ReadFileAsync(path, maxBytes, cancellationToken);
-    }
+    public Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default) =>
+        TryReadAhead(path, maxBytes, out var result) ? Task.FromResult(result) : Shell.ReadFileAsync(path, maxBytes, cancellationToken);
 
     /// <summary>Reads several files, from what was read ahead where possible and the rest with one command.</summary>
     public async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
@@ -100,9 +94,9 @@ public sealed class CollectionContext
         var missing = new List<int>();
         for (var i = 0; i < files.Count; i++)
         {
-            if (_readAhead.TryGetValue(files[i].Path, out var read) && read.MaxBytes >= files[i].MaxBytes)
+            if (TryReadAhead(files[i].Path, files[i].MaxBytes, out var result))
             {
-                results[i] = Cap(read.Result, files[i].MaxBytes);
+                results[i] = result;
             }
             else
             {
@@ -120,6 +114,19 @@ public sealed class CollectionContext
         }
 
         return results;
+    }
+
+    /// <summary>Returns the read-ahead result for <paramref name="path"/> when it was read with at least <paramref name="maxBytes"/>.</summary>
+    private bool TryReadAhead(string path, int maxBytes, [MaybeNullWhen(false)] out FileReadResult result)
+    {
+        if (_readAhead.TryGetValue(path, out var read) && read.MaxBytes >= maxBytes)
+        {
+            result = Cap(read.Result, maxBytes);
+            return true;
+        }
+
+        result = null;
+        return false;
     }
 
     /// <summary>Cuts content read with a larger cap down to <paramref name="maxBytes"/>, as a read with that cap would.</summary>

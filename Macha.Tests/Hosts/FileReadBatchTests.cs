@@ -34,7 +34,7 @@ public sealed class FileReadBatchTests
     }
 
     [Fact]
-    public void Parse_ContentWithoutNewlineOrEmpty_KeepsItExactly()
+    public void Parse_NoNewlineOrEmpty_KeepsExactly()
     {
         var output = $"{Boundary}\nno newline\n{Boundary} 0\n{Boundary}\n\n{Boundary} 0\n";
 

@@ -29,7 +29,7 @@ public sealed class SshHostShellTests
     }
 
     [Fact]
-    public async Task RunAsync_TcshLoginShell_SameArgvAndFiles()
+    public async Task RunAsync_TcshLoginShell_SameArgv()
     {
         await using var host = await SshTestHost.CreateAsync("tcsh");
         var passwd = (await File.ReadAllLinesAsync("/etc/passwd"))

@@ -75,7 +75,7 @@ public sealed class NixosCollectorTests
     }
 
     [Fact]
-    public async Task CollectAsync_OsNixosButFilesUnread_StillCollects()
+    public async Task CollectAsync_OsNixosFilesUnread_Collects()
     {
         // The os collector found NixOS, and then /etc/NIXOS and /etc/os-release could not be read here.
         var shell = new ReplayShell();

@@ -12,7 +12,7 @@ namespace Macha.Tests.Monitoring;
 public sealed class ReadAheadTests
 {
     [Fact]
-    public async Task CollectAsync_DeclaredFiles_ReadInOneBatchAndNeverAgain()
+    public async Task CollectAsync_DeclaredFiles_OneBatch()
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -37,7 +37,7 @@ public sealed class ReadAheadTests
     }
 
     [Fact]
-    public async Task ReadFileAsync_AfterReadAhead_CapsOrFallsBackToShell()
+    public async Task ReadFileAsync_AfterReadAhead_CapsOrFallsBack()
     {
         var inner = new ReplayShell().WithFile("/proc/loadavg", "0.10 0.20 0.30 1/100 42\n");
         var shell = new CountingShell(inner);
@@ -61,7 +61,7 @@ public sealed class ReadAheadTests
     }
 
     [Fact]
-    public async Task ReadFilesAsync_PartlyReadAhead_FetchesOnlyTheRest()
+    public async Task ReadFilesAsync_PartlyReadAhead_FetchesRest()
     {
         var inner = new ReplayShell().WithFile("/proc/uptime", "12.5 20.0\n").WithFile("/proc/1/stat", "1 (init) S");
         var shell = new CountingShell(inner);
