@@ -2,6 +2,8 @@ using Macha.Core.Configuration;
 using Macha.Core.Cycle;
 using Macha.Core.Monitoring;
 using Macha.Tests.Fakes;
+using Macha.Web.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 
 namespace Macha.Tests.Configuration;
@@ -155,12 +157,27 @@ public sealed class OptionsValidatorsTests
         Assert.Contains("Macha:Cycle:MaxParallelHosts", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    // Built directly because WebApplicationFactory can read a failed host after the program disposed
+    // it, and then reports ObjectDisposedException instead of the validation error.
     [Fact]
-    public void Startup_InvalidCheckInterval_FailsWithTheKeyInTheMessage()
+    public async Task Startup_InvalidCheckInterval_FailsWithTheKeyInTheMessage()
     {
-        using var factory = new MachaWebFactory().WithWebHostBuilder(builder => builder.UseSetting("Macha:CheckInterval", "00:00:01"));
+        using var data = new TestDataDirectory();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(Program).Assembly.GetName().Name,
+            Args =
+            [
+                $"--Macha:DataDirectory={data.Path}",
+                "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
+                "--Macha:CheckInterval=00:00:01",
+            ],
+        });
+        builder.AddMacha();
+        await using var app = builder.Build();
+        app.UseMacha();
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => app.StartAsync());
 
         Assert.Contains("Macha:CheckInterval must be between", error.Message, StringComparison.Ordinal);
     }
