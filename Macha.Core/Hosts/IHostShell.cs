@@ -27,13 +27,35 @@ public interface IHostShell
     /// Reads several files, returning one result per request in the same order. A remote shell reads
     /// them all with one command; this default reads them one by one.
     /// </summary>
-    async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
+    /// <param name="timeout">
+    /// Limit on the whole batch. A file not read by then is returned as unread with the reason, and
+    /// the files read before it keep their content.
+    /// </param>
+    Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ReadOneByOneAsync(this, files, timeout, TimeProvider.System, cancellationToken);
+
+    /// <summary>Reads <paramref name="files"/> with <see cref="ReadFileAsync"/>, abandoning whatever is still unread at the deadline.</summary>
+    internal static async Task<IReadOnlyList<FileReadResult>> ReadOneByOneAsync(
+        IHostShell shell, IReadOnlyList<FileReadRequest> files, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+
+        using var deadline = new CancellationTokenSource(timeout, timeProvider);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var results = new List<FileReadResult>(files.Count);
         foreach (var file in files)
         {
-            results.Add(await ReadFileAsync(file.Path, file.MaxBytes, cancellationToken));
+            try
+            {
+                // WaitAsync abandons a read that ignores its token, such as one stuck in the kernel
+                // on a FIFO without a writer or a dead network mount.
+                results.Add(await shell.ReadFileAsync(file.Path, file.MaxBytes, limit.Token).WaitAsync(limit.Token));
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                results.Add(FileReadResult.Missing($"{file.Path} was not read within {timeout.TotalSeconds:0.#} s"));
+            }
         }
 
         return results;

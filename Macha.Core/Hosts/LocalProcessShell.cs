@@ -157,20 +157,34 @@ internal sealed partial class LocalProcessShell : IHostShell
         }
     }
 
-    public async Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The read runs on the thread pool, because opening a FIFO that has no writer, or a file on a
+    /// dead network mount, blocks inside the kernel. The caller can then stop waiting for it.
+    /// NOTE: an abandoned read keeps its thread until the kernel returns, so a file that stays stuck
+    /// holds one more thread-pool thread on every cycle that reads it.
+    /// </remarks>
+    public Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        return Task.Run(() => ReadFile(path, maxBytes), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        IHostShell.ReadOneByOneAsync(this, files, timeout, _timeProvider, cancellationToken);
+
+    private static FileReadResult ReadFile(string path, int maxBytes)
+    {
         try
         {
             // /proc files report a length of zero, so read until end of stream rather than by size.
             // The buffer grows with what arrives, because most files are far smaller than the cap.
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, useAsync: false);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, useAsync: false);
             using var content = new MemoryStream();
             var chunk = new byte[Math.Min(maxBytes, 16 * 1024)];
             while (content.Length < maxBytes)
             {
-                var read = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, maxBytes - content.Length)), cancellationToken);
+                var read = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, maxBytes - content.Length));
                 if (read == 0)
                 {
                     break;

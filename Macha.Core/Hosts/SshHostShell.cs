@@ -134,23 +134,27 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
             : result.Describe(request.DisplayText));
     }
 
-    public async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         if (files.Count == 0)
         {
             return [];
         }
 
         var boundary = "macha-" + Guid.NewGuid().ToString("N");
-        var request = FileReadBatch.BuildRequest(files, boundary, CommandRequest.DefaultTimeout);
+        var request = FileReadBatch.BuildRequest(files, boundary, timeout);
         var result = await RunAsync(request, cancellationToken);
         if (result.Succeeded)
         {
             return FileReadBatch.Parse(result.StandardOutput, boundary, files);
         }
 
-        var reason = result.Describe(request.DisplayText);
+        // The reason names the limit, as a local read that runs out of time does, not the time taken.
+        var reason = result.Status == CommandStatus.TimedOut && result.Failure is null
+            ? $"{request.DisplayText} did not finish within {request.Timeout.TotalSeconds:0.#} s"
+            : result.Describe(request.DisplayText);
         return files.Select(_ => FileReadResult.Missing(reason)).ToList();
     }
 

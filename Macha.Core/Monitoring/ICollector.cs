@@ -65,7 +65,10 @@ public sealed class CollectionContext
     /// <summary>Files read ahead for the collectors, by path, with the cap they were read with.</summary>
     private Dictionary<string, (int MaxBytes, FileReadResult Result)> _readAhead = new(StringComparer.Ordinal);
 
-    /// <summary>Reads the files every collector declared in <see cref="ICollector.FilesRead"/>, with one command.</summary>
+    /// <summary>
+    /// Reads the files every collector declared in <see cref="ICollector.FilesRead"/>, in one
+    /// batch limited by <see cref="MonitoringOptions.CommandTimeout"/>.
+    /// </summary>
     public async Task ReadAheadAsync(IEnumerable<FileReadRequest> files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
@@ -75,17 +78,26 @@ public sealed class CollectionContext
             .GroupBy(file => file.Path, StringComparer.Ordinal)
             .Select(group => new FileReadRequest(group.Key, group.Max(file => file.MaxBytes)))
             .ToList();
-        var results = await Shell.ReadFilesAsync(merged, cancellationToken);
+        var results = await Shell.ReadFilesAsync(merged, Options.CommandTimeout, cancellationToken);
         _readAhead = merged
             .Zip(results)
             .ToDictionary(pair => pair.First.Path, pair => (pair.First.MaxBytes, pair.Second), StringComparer.Ordinal);
     }
 
-    /// <summary>Reads a file, from what was read ahead when it covers <paramref name="maxBytes"/>, else through the shell.</summary>
-    public Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default) =>
-        TryReadAhead(path, maxBytes, out var result) ? Task.FromResult(result) : Shell.ReadFileAsync(path, maxBytes, cancellationToken);
+    /// <summary>
+    /// Reads a file, from what was read ahead when it covers <paramref name="maxBytes"/>, else through
+    /// the shell within <see cref="MonitoringOptions.CommandTimeout"/>.
+    /// </summary>
+    public async Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        var results = await ReadFilesAsync([new FileReadRequest(path, maxBytes)], cancellationToken);
+        return results[0];
+    }
 
-    /// <summary>Reads several files, from what was read ahead where possible and the rest with one command.</summary>
+    /// <summary>
+    /// Reads several files, from what was read ahead where possible and the rest in one batch
+    /// limited by <see cref="MonitoringOptions.CommandTimeout"/>.
+    /// </summary>
     public async Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
@@ -106,7 +118,7 @@ public sealed class CollectionContext
 
         if (missing.Count > 0)
         {
-            var fetched = await Shell.ReadFilesAsync(missing.Select(i => files[i]).ToList(), cancellationToken);
+            var fetched = await Shell.ReadFilesAsync(missing.Select(i => files[i]).ToList(), Options.CommandTimeout, cancellationToken);
             for (var j = 0; j < missing.Count; j++)
             {
                 results[missing[j]] = fetched[j];

@@ -129,6 +129,32 @@ public sealed class LocalProcessShellTests
         Assert.Equal(100, result.Content.Length);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task ReadFilesAsync_FifoWithoutWriter_UnreadAtTimeout()
+    {
+        var directory = Directory.CreateTempSubdirectory("macha-fifo-");
+        var fifo = Path.Combine(directory.FullName, "pipe");
+        await SshTestHost.RunCheckedAsync("mkfifo", fifo);
+        try
+        {
+            // Off the test's thread, and bounded, so a read that blocks its caller fails the test instead of hanging it.
+            var read = Task.Run(() => _shell.ReadFilesAsync([new("/proc/loadavg", 4096), new(fifo, 4096)], TimeSpan.FromMilliseconds(200)));
+            var results = await read.WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.True(results[0].Exists, results[0].Error);
+            Assert.False(results[1].Exists);
+            Assert.Contains("within 0.2 s", results[1].Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            // Opening a FIFO for reading and writing never blocks on Linux. It releases the abandoned
+            // reader, which reads end of file once this handle closes.
+            new FileStream(fifo, FileMode.Open, FileAccess.ReadWrite).Dispose();
+            directory.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Returns whether the process exists and is not a zombie waiting to be reaped.</summary>
     private static bool IsRunning(int processId)
     {

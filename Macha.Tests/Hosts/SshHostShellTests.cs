@@ -40,7 +40,7 @@ public sealed class SshHostShellTests
         string[] words = ["two words", "it's", "say \"hi\"", "$HOME", "a;b", "back\\slash", "\\x2d", "!event", "$(id)", "`id`", "~", "*"];
 
         var echoed = await shell.RunAsync(new CommandRequest("printf", ["%s\\0", .. words], CommandTimeout, 1 << 20));
-        var files = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new("/etc/passwd", 1 << 20)]);
+        var files = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new("/etc/passwd", 1 << 20)], CommandTimeout);
 
         Assert.True(echoed.Succeeded, echoed.Describe("printf"));
         Assert.Equal(words, echoed.StandardOutput.Split('\0')[..^1]);
@@ -56,12 +56,35 @@ public sealed class SshHostShellTests
         var fifo = Path.Combine(host.Directory, "pipe");
         await SshTestHost.RunCheckedAsync("mkfifo", "-m", "644", fifo);
 
-        var results = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new(fifo, 4096), new("/proc/uptime", 4096)]);
+        var results = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new(fifo, 4096), new("/proc/uptime", 4096)], CommandTimeout);
 
         Assert.True(results[0].Exists, results[0].Error);
         Assert.False(results[1].Exists);
         Assert.Contains("FIFO", results[1].Error, StringComparison.Ordinal);
         Assert.True(results[2].Exists, results[2].Error);
+    }
+
+    [Fact]
+    public async Task ReadFilesAsync_HeadHangs_UnreadAtTimeout()
+    {
+        await using var host = await SshTestHost.CreateAsync("slowread");
+        host.WithFile("/usr/bin/head", "#!/bin/sh\nexec sleep 60\n", executable: true);
+
+        // dash reads no start-up file for sh -c, so only the batch's head hangs, not the session's start.
+        var passwd = (await File.ReadAllLinesAsync("/etc/passwd"))
+            .Select(line => line.StartsWith("root:", StringComparison.Ordinal) ? string.Join(':', line.Split(':')[..6]) + ":/bin/sh" : line);
+        host.WithFile("/etc/passwd", string.Join('\n', passwd) + "\n");
+        await host.StartAsync();
+        using var shell = CreateShell(host, PinnedStore(host));
+
+        var results = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new("/proc/uptime", 4096)], TimeSpan.FromSeconds(1));
+
+        Assert.True(shell.State.IsHealthy, shell.State.Detail);
+        Assert.All(results, result =>
+        {
+            Assert.False(result.Exists);
+            Assert.Contains("within 1 s", result.Error, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
@@ -354,7 +377,7 @@ public sealed class SshHostShellTests
         [
             new(awkward, 4096), new(noNewline, 4096), new(empty, 4096), new(Path.Combine(directory, "absent"), 4096),
             new(directory, 4096), new(awkward, 5), new("/proc/loadavg", 4096),
-        ]);
+        ], CommandTimeout);
 
         Assert.Equal(1, shell.CommandCount - before);
         Assert.Equal("first line\nsecond line\n", results[0].Content);
@@ -378,7 +401,7 @@ public sealed class SshHostShellTests
         Assert.True((await shell.ConnectAsync()).IsHealthy);
         await host.StopServerAsync();
 
-        var results = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new("/proc/uptime", 4096)]);
+        var results = await shell.ReadFilesAsync([new("/proc/loadavg", 4096), new("/proc/uptime", 4096)], CommandTimeout);
 
         Assert.All(results, result =>
         {

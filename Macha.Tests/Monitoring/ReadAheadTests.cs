@@ -31,6 +31,7 @@ public sealed class ReadAheadTests
         var firstBatch = shell.Batches[0];
         Assert.Equal(declared.Order(StringComparer.Ordinal), firstBatch.Order(StringComparer.Ordinal));
         Assert.DoesNotContain(shell.SingleReads, declared.Contains);
+        Assert.All(shell.BatchTimeouts, timeout => Assert.Equal(TimeSpan.FromMilliseconds(200), timeout));
         Assert.NotNull(snapshot.Memory);
         Assert.NotNull(snapshot.Load);
         Assert.NotNull(snapshot.Os);
@@ -53,11 +54,13 @@ public sealed class ReadAheadTests
         var capped = await context.ReadFileAsync("/proc/loadavg", 4);
         var larger = await context.ReadFileAsync("/proc/loadavg", 8192);
 
-        Assert.Equal(["/proc/loadavg"], Assert.Single(shell.Batches));
+        Assert.Equal(2, shell.Batches.Count);
+        Assert.Equal(["/proc/loadavg"], shell.Batches[0]);
         Assert.Equal("0.10 0.20 0.30 1/100 42\n", full.Content);
         Assert.Equal("0.10", capped.Content);
         Assert.Equal("0.10 0.20 0.30 1/100 42\n", larger.Content);
-        Assert.Equal(["/proc/loadavg"], shell.SingleReads);
+        Assert.Equal(["/proc/loadavg"], shell.Batches[1]);
+        Assert.Empty(shell.SingleReads);
     }
 
     [Fact]
@@ -99,10 +102,13 @@ public sealed class ReadAheadTests
             return inner.ReadFileAsync(path, maxBytes, cancellationToken);
         }
 
-        public Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, CancellationToken cancellationToken = default)
+        public List<TimeSpan> BatchTimeouts { get; } = [];
+
+        public Task<IReadOnlyList<FileReadResult>> ReadFilesAsync(IReadOnlyList<FileReadRequest> files, TimeSpan timeout, CancellationToken cancellationToken = default)
         {
             Batches.Add(files.Select(file => file.Path).ToList());
-            return inner.ReadFilesAsync(files, cancellationToken);
+            BatchTimeouts.Add(timeout);
+            return inner.ReadFilesAsync(files, timeout, cancellationToken);
         }
     }
 }

@@ -152,7 +152,7 @@ internal sealed class ProcessesCollector : ICollector
         ];
 
         // Straight from the shell: the /proc/stat read ahead for the cpu collector is from an earlier moment.
-        var reads = await context.Shell.ReadFilesAsync(files, cancellationToken);
+        var reads = await context.Shell.ReadFilesAsync(files, context.Options.CommandTimeout, cancellationToken);
         var clock = ParseCpuClock(reads[0], problems);
         for (var i = 0; i < processIds.Count; i++)
         {
