@@ -56,6 +56,9 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
 
     public RemoteHost Host { get; }
 
+    /// <summary>The key store every handshake of this shell checks the presented key against.</summary>
+    internal IHostKeyStore KeyStore => _keys;
+
     public string HostName => Host.Name;
 
     public HostConnectionState State => _state;

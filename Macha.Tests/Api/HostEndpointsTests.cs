@@ -408,14 +408,14 @@ public sealed class HostEndpointsTests
         await registry.AddDiscoveredAsync(["edge-27"], HostSource.Journal);
         await client.PostAsJsonAsync("/api/hosts/edge-27/confirm", new { });
         // The shell's own key store, as a handshake still in flight on the old shell would use it.
-        var oldKeys = KeyStoreOf(registry.FindShell("edge-27")!);
+        var oldKeys = registry.FindShell("edge-27")!.KeyStore;
         var offer = new HostKeyOffer("ssh-ed25519", Fingerprint);
         var verdictBefore = oldKeys.Evaluate("edge-27", offer);
 
         var response = await client.PostAsJsonAsync("/api/hosts/edge-27/confirm", new { address = "127.0.0.2" });
         var verdictAfter = oldKeys.Evaluate("edge-27", offer);
         await oldKeys.RecordAsync("edge-27", offer, HostKeyVerdict.FirstUse);
-        var newVerdict = KeyStoreOf(registry.FindShell("edge-27")!).Evaluate("edge-27", offer);
+        var newVerdict = registry.FindShell("edge-27")!.KeyStore.Evaluate("edge-27", offer);
         var host = registry.Find("edge-27")!;
 
         Assert.Equal(HostKeyVerdict.FirstUse, verdictBefore);
@@ -546,10 +546,6 @@ public sealed class HostEndpointsTests
         Assert.DoesNotContain(listed.EnumerateArray(), h => h.GetProperty("name").GetString() == "web-5");
         Assert.False(registry.Find("edge-9")!.Trusted);
     }
-
-    // SshHostShell keeps its key store private; reading it here checks the store a real handshake uses.
-    private static IHostKeyStore KeyStoreOf(SshHostShell shell) =>
-        (IHostKeyStore)typeof(SshHostShell).GetField("_keys", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(shell)!;
 
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
