@@ -14,6 +14,8 @@ public sealed partial class MachaProcessTests
 {
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
 
+    private static readonly string[] TestOnlyAssemblyPrefixes = ["Microsoft.Playwright", "bunit", "xunit", "Microsoft.AspNetCore.Mvc.Testing"];
+
     [Fact]
     public async Task Main_OtherWorkingDirectory_ReadsAppSettings()
     {
@@ -31,6 +33,37 @@ public sealed partial class MachaProcessTests
             // appsettings.json beside macha.dll sets this key; the working directory has no such file.
             var row = settings.EnumerateArray().Single(r => r.GetProperty("key").GetString() == "Macha:Monitoring:CommandTimeout");
             Assert.True(row.GetProperty("isSet").GetBoolean());
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Main_AfterHealthCycle_LoadsNoTestLibrary()
+    {
+        using var data = new TestDataDirectory();
+        using var process = Process.Start(MachaProcess.StartInfo(data.Path))!;
+        try
+        {
+            var url = await ReadListeningUrlAsync(process);
+            using var client = new HttpClient { BaseAddress = new Uri(url) };
+            await RunOneCycleAsync(client);
+
+            // The test output directory holds these libraries beside macha.dll, so only a reference
+            // from Macha.Web or Macha.Core would make the program map one of them.
+            var mapped = await File.ReadAllLinesAsync($"/proc/{process.Id}/maps");
+            var loadedAssemblies = mapped
+                .Select(line => Path.GetFileName(line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last()))
+                .Where(name => name.EndsWith(".dll", StringComparison.Ordinal))
+                .ToHashSet(StringComparer.Ordinal);
+            var loadedTestLibraries = loadedAssemblies
+                .Where(name => TestOnlyAssemblyPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
+                .ToList();
+            Assert.Contains("macha.dll", loadedAssemblies);
+            Assert.Empty(loadedTestLibraries);
         }
         finally
         {
@@ -77,6 +110,24 @@ public sealed partial class MachaProcessTests
     public void GivesContentRoot_Arguments_ReadsTheHostSetting(string[] args, bool expected)
     {
         Assert.Equal(expected, Macha.Web.Hosting.MachaProcess.GivesContentRoot(args));
+    }
+
+    private static async Task RunOneCycleAsync(HttpClient client)
+    {
+        using var limit = new CancellationTokenSource(StartLimit);
+        using var started = await client.PostAsync(new Uri("/api/cycles", UriKind.Relative), null, limit.Token);
+        started.EnsureSuccessStatusCode();
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>(limit.Token)).GetProperty("id").GetString();
+        while (true)
+        {
+            var run = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/cycles/{id}", UriKind.Relative), limit.Token);
+            if (run.GetProperty("state").GetString() is not ("Queued" or "Running"))
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), limit.Token);
+        }
     }
 
     private static async Task<string> ReadListeningUrlAsync(Process process)
