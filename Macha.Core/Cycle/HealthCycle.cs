@@ -223,10 +223,20 @@ internal sealed partial class HealthCycle : IDisposable
         return run;
     }
 
-    private async Task<(HostSnapshot Snapshot, int FindingCount)> CheckHostAsync(Guid runId, IHostShell shell, CancellationToken cancellationToken)
+    private async Task<(HostSnapshot Snapshot, int FindingCount)> CheckHostAsync(Guid runId, IHostShell listed, CancellationToken cancellationToken)
     {
+        // A confirmation may have replaced the host's shell since the run listed the hosts.
+        var shell = _inventory.FindHost(listed.HostName) ?? listed;
         var previous = await GetPreviousAsync(shell.HostName, cancellationToken);
         var snapshot = await CollectAsync(runId, shell, previous, cancellationToken);
+        if (_inventory.FindHost(shell.HostName) is { } current && !ReferenceEquals(current, shell))
+        {
+            // Replaced during the check, so what it found came from the old settings. Checking once
+            // more shows the new ones now; a further change waits for the next run.
+            LogHostCheckRepeated(shell.HostName, runId);
+            shell = current;
+            snapshot = await CollectAsync(runId, shell, previous, cancellationToken);
+        }
 
         var findings = _detection.Detect(snapshot, previous);
         var changes = await RecordAsync(runId, snapshot, findings, cancellationToken);
@@ -245,7 +255,7 @@ internal sealed partial class HealthCycle : IDisposable
             LogSnapshotFileFailed(ex, shell.HostName);
         }
 
-        await _registry.RecordCheckAsync(snapshot, cancellationToken);
+        await _registry.RecordCheckAsync(snapshot, shell, cancellationToken);
         LogHostChecked(shell.HostName, findings.Count);
         _events.Publish(new HostFinished(runId, _timeProvider.GetUtcNow(), shell.HostName, findings.Count, changes));
         return (snapshot, findings.Count);
@@ -378,6 +388,9 @@ internal sealed partial class HealthCycle : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostName} was not reached ({HostFailure}); its collectors did not run")]
     private partial void LogHostNotReached(string hostName, HostFailure hostFailure);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostName} got new connection settings during its check in health cycle {RunId}; checking it again with them")]
+    private partial void LogHostCheckRepeated(string hostName, Guid runId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Host {HostName} checked with {FindingCount} findings")]
     private partial void LogHostChecked(string hostName, int findingCount);

@@ -85,7 +85,21 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         }
     }
 
-    public AutonomyLevel? GetAutonomyLevel(string hostName)
+    public IHostShell? FindHost(string hostName)
+    {
+        EnsureLoaded();
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(hostName, out var entry))
+            {
+                return null;
+            }
+
+            return entry.Record.Source == HostSource.Local ? _localShell : entry.Shell;
+        }
+    }
+
+        public AutonomyLevel? GetAutonomyLevel(string hostName)
     {
         EnsureLoaded();
         lock (_lock)
@@ -278,10 +292,10 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
             if (movesShell)
             {
                 // The old shell may be in a cycle right now. Its key store no longer matches the
-                // record's address and port, so a key it receives there is neither accepted nor stored.
+                // record's address and port, so a key it receives there is neither accepted nor
+                // stored, and RecordCheckAsync ignores a check made through it.
                 retired = entry.Shell;
                 entry.Shell = CreateShell(record);
-                entry.ConnectionChangedAt = now;
             }
             else if (entry.Shell is null)
             {
@@ -345,10 +359,15 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         return added.Count;
     }
 
-    /// <summary>Stores how a host fared in a cycle: status, last contact and distribution.</summary>
-    public async Task RecordCheckAsync(HostSnapshot snapshot, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stores how a host fared in a cycle: status, last contact and distribution. A check made
+    /// through <paramref name="shell"/> after a confirmation replaced it reached the old address,
+    /// port, user or key file, and is not stored.
+    /// </summary>
+    public async Task RecordCheckAsync(HostSnapshot snapshot, IHostShell shell, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(shell);
         EnsureLoaded();
 
         HostRecord saved;
@@ -359,11 +378,9 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                 return;
             }
 
-            // A check that began before a person changed the address reached the old one.
-            // NOTE: a cycle can take the old shell before the change and begin this host's check
-            // after it. That check is still recorded here. Its key is never pinned, but it shows as
-            // presented, and a confirmation then needs that fingerprint.
-            if (entry.ConnectionChangedAt is { } changedAt && snapshot.TakenAt < changedAt)
+            // Checked under the lock, so a confirmation cannot replace the shell between this comparison
+            // and the update below.
+            if (entry.Shell is not null && !ReferenceEquals(entry.Shell, shell))
             {
                 return;
             }
@@ -696,9 +713,6 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         public HostRecord Record { get; } = record;
 
         public SshHostShell? Shell { get; set; } = shell;
-
-        /// <summary>When a confirmation last replaced the shell with one for a new address; kept in memory only.</summary>
-        public DateTimeOffset? ConnectionChangedAt { get; set; }
     }
 
     /// <summary>The key store of one shell, bound to the address and port that shell connects to.</summary>

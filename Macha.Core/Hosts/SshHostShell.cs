@@ -39,6 +39,7 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
     private int _consecutiveAuthenticationFailures;
     private DateTimeOffset? _retryAt;
     private bool _blocked;
+    private bool _disposed;
     private volatile HostConnectionState _state = HostConnectionState.NotConnected;
 
     public SshHostShell(RemoteHost host, IHostKeyStore keys, HostsOptions options, TimeProvider timeProvider, ILogger<SshHostShell> logger)
@@ -161,11 +162,19 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
         return files.Select(_ => FileReadResult.Missing(reason)).ToList();
     }
 
+    /// <summary>
+    /// Closes the connection and makes every later command fail without connecting. A cycle or an
+    /// action may still hold the shell when a confirmation replaces it, so this is safe during use.
+    /// </summary>
     public void Dispose()
     {
+        // The gate stays undisposed, because a command in flight still releases it. A SemaphoreSlim
+        // needs disposing only once its AvailableWaitHandle has been created, which never happens here.
+        Volatile.Write(ref _disposed, true);
+        _state = new HostConnectionState(HostFailure.ConnectionLost,
+            $"The SSH connection to {HostName} was closed, because its connection settings changed or Macha is stopping.", _state.PresentedKey, _state.LastContactAt);
         _idleTimer.Dispose();
         DisposeClient();
-        _connectGate.Dispose();
     }
 
     private async Task<SshClient?> EnsureConnectedAsync(CancellationToken cancellationToken)
@@ -173,6 +182,11 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
         await _connectGate.WaitAsync(cancellationToken);
         try
         {
+            if (Volatile.Read(ref _disposed))
+            {
+                return null;
+            }
+
             if (_client is { IsConnected: true } open)
             {
                 Touch();
@@ -255,6 +269,13 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
         }
 
         _client = client;
+        if (Volatile.Read(ref _disposed))
+        {
+            // Dispose ran during the handshake and found no client to close.
+            DisposeClient();
+            return null;
+        }
+
         _retryAt = null;
         _consecutiveAuthenticationFailures = 0;
         _state = new HostConnectionState(null, null, offer, _timeProvider.GetUtcNow());

@@ -279,7 +279,7 @@ public sealed class HostsPageTests : DashboardPageContext
             TakenAt = Time.GetUtcNow(),
             Connection = new Macha.Core.Monitoring.HostConnectionSection(HostFailure.ConnectionRefused, "refused", null, null),
         };
-        await Registry.RecordCheckAsync(snapshot);
+        await Registry.RecordCheckAsync(snapshot, Registry.FindHost("db-1")!);
 
         // The page subscribes on a background task after its first render, so an event published at
         // once can come before the subscription. It is sent again until the page shows it.

@@ -217,6 +217,66 @@ public sealed class FleetCycleTests
         Assert.Equal($"ssh-ed25519 {host.HostKeyFingerprint}", registry.Find("moved")!.PresentedKey);
     }
 
+    [Fact]
+    public async Task Cycle_ConfirmBeforeHostCheck_UsesNewAddress()
+    {
+        await using var host = await SshHostShellTests.StartHostAsync("corrected");
+        var gate = new GateCollector("local-test");
+        var settings = FleetSettings([]);
+        settings["Macha:Cycle:MaxParallelHosts"] = "1";
+        await using var harness = await CycleHarness.StartAsync([gate], settings: settings, useConfiguredInventory: true);
+        var registry = harness.Get<HostRegistry>();
+        // Nothing listens on port 1 of the loopback address; the corrected address is the sshd's.
+        await registry.AddAsync(new HostDefinition("corrected", "127.0.0.1", 1, "root", host.ClientKeyFile, null, null, null), "tester");
+
+        // With one host at a time, the run checks the local host first, and the gate stops it there
+        // after the run has listed the hosts and before it checks this one.
+        var run = harness.Get<HealthCycle>().RunAsync(CycleTrigger.Manual);
+        await gate.Entered;
+        var confirmed = await registry.ConfirmAsync("corrected", new HostConfirmation(null, host.Address, SshTestHost.Port), "tester");
+        gate.Release();
+        var finished = await run;
+
+        var record = registry.Find("corrected")!;
+        var shell = Assert.IsType<SshHostShell>(registry.FindHost("corrected"));
+        Assert.Equal(HostChangeStatus.Succeeded, confirmed.Status);
+        Assert.Equal(CycleState.Completed, finished.State);
+        Assert.Equal(1, shell.HandshakeCount);
+        Assert.Equal($"ssh-ed25519 {host.HostKeyFingerprint}", record.PresentedKey);
+        Assert.Equal(nameof(HostFailure.HostKeyNotPinned), record.Failure);
+    }
+
+    [Fact]
+    public async Task Cycle_ConfirmDuringHandshake_ChecksNewAddress()
+    {
+        await using var old = await SshHostShellTests.StartHostAsync("oldaddress");
+        await using var host = await SshHostShellTests.StartHostAsync("newaddress");
+        await using var proxy = GatedTcpProxy.Start(old.Address, SshTestHost.Port);
+        await using var harness = await CycleHarness.StartAsync([], settings: FleetSettings([]), useConfiguredInventory: true);
+        var registry = harness.Get<HostRegistry>();
+        await registry.AddAsync(new HostDefinition("moving", "127.0.0.1", proxy.Port, "root", old.ClientKeyFile, null, null, null), "tester");
+        var oldShell = Assert.IsType<SshHostShell>(registry.FindHost("moving"));
+
+        // The proxy stops the handshake with the old address before the server's first bytes, so the
+        // old address presents its key only after the confirmation.
+        var run = harness.Get<HealthCycle>().RunAsync(CycleTrigger.Manual);
+        await proxy.Accepted;
+        var confirmed = await registry.ConfirmAsync("moving", new HostConfirmation(null, host.Address, SshTestHost.Port), "tester");
+        proxy.Release();
+        var finished = await run;
+
+        var record = registry.Find("moving")!;
+        var newShell = Assert.IsType<SshHostShell>(registry.FindHost("moving"));
+        Assert.Equal(HostChangeStatus.Succeeded, confirmed.Status);
+        Assert.Equal(CycleState.Completed, finished.State);
+        Assert.NotSame(oldShell, newShell);
+        Assert.Equal(1, newShell.HandshakeCount);
+        Assert.Equal($"ssh-ed25519 {host.HostKeyFingerprint}", record.PresentedKey);
+        Assert.Equal(nameof(HostFailure.HostKeyNotPinned), record.Failure);
+        Assert.True(HostTrust.NeedsKey(record));
+        Assert.Equal(HostChangeStatus.Succeeded, (await registry.ConfirmAsync("moving", host.HostKeyFingerprint, "tester")).Status);
+    }
+
     private static Task<CycleHarness> StartFleetAsync(IReadOnlyList<SshTestHost> hosts) =>
         CycleHarness.StartAsync(null, settings: FleetSettings(hosts), useConfiguredInventory: true);
 
@@ -245,4 +305,28 @@ public sealed class FleetCycleTests
     }
 
     private static string RemoteKey(int index, string key) => $"Macha:Hosts:Remote:{index}:{key}";
+
+    /// <summary>Blocks the collection on one host until the test releases it.</summary>
+    private sealed class GateCollector(string hostName) : ICollector
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "gate";
+
+        public Task Entered => _entered.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        public async Task<CollectorOutcome> CollectAsync(CollectionContext context, CancellationToken cancellationToken = default)
+        {
+            if (context.Shell.HostName == hostName)
+            {
+                _entered.TrySetResult();
+                await _released.Task.WaitAsync(cancellationToken);
+            }
+
+            return CollectorOutcome.Ok();
+        }
+    }
 }
