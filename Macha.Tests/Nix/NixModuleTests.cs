@@ -185,13 +185,14 @@ public sealed class NixModuleTests
     }
 
     [Fact]
-    public async Task Minimal_Environment_NamesOnlyTheSettingsFile()
+    public async Task Minimal_Environment_SettingsFileAndNoTiering()
     {
         var unit = Unit(await NixEvaluator.EvaluateModuleAsync(Minimal));
 
-        var environment = unit.GetProperty("environment").EnumerateObject().Select(variable => variable.Name).ToList();
+        var environment = unit.GetProperty("environment").EnumerateObject().Select(variable => variable.Name).Order(StringComparer.Ordinal).ToList();
 
-        Assert.Equal(["MACHA_SETTINGS_FILE"], environment);
+        Assert.Equal(["DOTNET_TieredCompilation", "MACHA_SETTINGS_FILE"], environment);
+        Assert.Equal("0", unit.GetProperty("environment").GetProperty("DOTNET_TieredCompilation").GetString());
         Assert.EndsWith("/macha-appsettings.json", unit.GetProperty("environment").GetProperty("MACHA_SETTINGS_FILE").GetString(), StringComparison.Ordinal);
     }
 
