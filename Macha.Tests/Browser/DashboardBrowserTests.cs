@@ -221,6 +221,39 @@ public sealed class DashboardBrowserTests : IClassFixture<BrowserFixture>, IAsyn
     private List<string> ActionCommandsRun() =>
         _replay.CommandsRun.Where(c => c.Contains("nginx.service", StringComparison.Ordinal)).ToList();
 
+    [Theory]
+    [InlineData("/status/999", "Page not found")]
+    [InlineData("/nothing-here", "Page not found")]
+    [InlineData("/hosts/nope", "Host not found")]
+    public async Task Navigate_MissingItemInCircuit_ShowsHttpNotFoundPage(string path, string title)
+    {
+        var direct = await _browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = Desktop });
+        var response = await direct.GotoAsync(new Uri(_baseUri, path).ToString());
+        var page = await OpenAsync("/hosts", Desktop);
+        var documentRequests = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.IsNavigationRequest)
+            {
+                documentRequests.Add(request.Url);
+            }
+        };
+
+        // Blazor.navigateTo moves inside the circuit, as a link in the dashboard does, with no HTTP request.
+        await page.EvaluateAsync("path => Blazor.navigateTo(path)", path);
+
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(title);
+        Assert.Equal(404, response?.Status);
+        Assert.Equal(await direct.Locator(".macha-content").InnerTextAsync(), await page.Locator(".macha-content").InnerTextAsync());
+
+        await page.EvaluateAsync("() => Blazor.navigateTo('/hosts')");
+
+        await Assertions.Expect(page.Locator("[data-test=hosts]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("[data-test=circuit]")).ToHaveAttributeAsync("data-interactive", "true");
+        Assert.Empty(documentRequests);
+    }
+
     private async Task<IPage> OpenAsync(string path, ViewportSize viewport)
     {
         var page = await _browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = viewport });

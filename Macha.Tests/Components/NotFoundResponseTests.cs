@@ -7,7 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Macha.Tests.Components;
 
-/// <summary>Detail pages for items that do not exist: status 404 over HTTP, with the page's own message as the body.</summary>
+/// <summary>
+/// Detail pages for items that do not exist: status 404 over HTTP, with the page's own message as the
+/// body. The status page responds with the status it shows.
+/// </summary>
 public sealed class NotFoundResponseTests : IClassFixture<MachaWebFactory>
 {
     private const string UnknownId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
@@ -34,6 +37,36 @@ public sealed class NotFoundResponseTests : IClassFixture<MachaWebFactory>
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains(message, html, StringComparison.Ordinal);
         Assert.DoesNotContain("Page not found", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/status/999")]
+    [InlineData("/status/200")]
+    [InlineData("/status/0")]
+    [InlineData("/status/-1")]
+    [InlineData("/status/404")]
+    public async Task StatusPage_UnknownOrNotFoundCode_Returns404(string url)
+    {
+        using var client = _factory.CreateClient();
+
+        var response = await GetPageAsync(client, url);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Page not found", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(503)]
+    public async Task StatusPage_ErrorCode_ReturnsThatCode(int code)
+    {
+        using var client = _factory.CreateClient();
+
+        var response = await GetPageAsync(client, $"/status/{code}");
+
+        Assert.Equal(code, (int)response.StatusCode);
+        Assert.Contains($"The server answered with status {code}.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,17 +17,20 @@ internal static class NotFoundResponse
     /// Marks the response as 404. Does nothing without an <see cref="HttpContext"/>, because a page has
     /// one only while it is prerendered for the HTTP request. The interactive circuit has no status.
     /// </summary>
-    public static void Send(HttpContext? httpContext)
+    public static void Send(HttpContext? httpContext) => Send(httpContext, StatusCodes.Status404NotFound);
+
+    /// <summary>Marks the response with <paramref name="statusCode"/> in the same way, for a page that shows an error status.</summary>
+    public static void Send(HttpContext? httpContext, int statusCode)
     {
         if (httpContext is null || httpContext.Response.HasStarted)
         {
             return;
         }
 
-        httpContext.Response.OnStarting(static state =>
+        httpContext.Response.OnStarting(() =>
         {
-            ((HttpResponse)state).StatusCode = StatusCodes.Status404NotFound;
+            httpContext.Response.StatusCode = statusCode;
             return Task.CompletedTask;
-        }, httpContext.Response);
+        });
     }
 }
