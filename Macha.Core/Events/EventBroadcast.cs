@@ -43,6 +43,18 @@ public abstract class EventBroadcast<TEvent>
         }
     }
 
+    /// <summary>Returns how many subscriptions are open, so a test can wait for one before publishing.</summary>
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
     /// <summary>Hands the event to every current subscriber without waiting for any of them.</summary>
     public void Publish(TEvent item)
     {

@@ -142,7 +142,7 @@ public sealed class HealthCycleTests
         await using var harness = await CycleHarness.StartAsync([new WorkingCollector(), new ThrowingCollector()]);
         var cycle = harness.Get<HealthCycle>();
         var events = harness.Get<CycleEvents>();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var received = new List<CycleEvent>();
         var subscription = Task.Run(async () =>
         {
@@ -155,7 +155,10 @@ public sealed class HealthCycleTests
                 }
             }
         });
-        await Task.Delay(100);
+        while (events.SubscriberCount == 0)
+        {
+            await Task.Delay(10, stop.Token);
+        }
 
         await cycle.RunAsync(CycleTrigger.Manual);
         await subscription;
@@ -186,7 +189,7 @@ public sealed class HealthCycleTests
         await using var harness = await CycleHarness.StartAsync([new WorkingCollector(), new ThrowingCollector()]);
         var cycle = harness.Get<HealthCycle>();
         var events = harness.Get<CycleEvents>();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var hostEvents = new List<HostFinished>();
         var subscription = Task.Run(async () =>
         {
@@ -203,7 +206,10 @@ public sealed class HealthCycleTests
                 }
             }
         });
-        await Task.Delay(100);
+        while (events.SubscriberCount == 0)
+        {
+            await Task.Delay(10, stop.Token);
+        }
 
         await cycle.RunAsync(CycleTrigger.Scheduled);
         await cycle.RunAsync(CycleTrigger.Scheduled);

@@ -58,8 +58,8 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
     private async Task PumpAsync<TEvent>(IAsyncEnumerable<TEvent> events)
         where TEvent : notnull
     {
-        // Yield first so the subscription does not run synchronously inside OnInitialized.
-        await Task.Yield();
+        // There is no yield before the loop, so its first step runs synchronously inside OnInitialized
+        // and registers the subscription. An event published once the first render is done arrives.
         await foreach (var liveEvent in events)
         {
             await InvokeAsync(async () =>

@@ -91,7 +91,8 @@ public sealed partial class AutonomyControl : IAsyncDisposable
 
     private async Task PumpAsync(CancellationToken cancellationToken)
     {
-        await Task.Yield();
+        // There is no yield before the loop, so its first step runs synchronously inside
+        // OnInitializedAsync and registers the subscription before LoadAsync reads the state.
         await foreach (var change in Events.SubscribeAsync(cancellationToken))
         {
             await InvokeAsync(() =>

@@ -157,8 +157,8 @@ public sealed partial class Overview : IAsyncDisposable
 
     private async Task PumpEventsAsync(CancellationToken cancellationToken)
     {
-        // Yield first so the subscription does not run synchronously inside OnInitializedAsync.
-        await Task.Yield();
+        // There is no yield before the loop, so its first step runs synchronously inside
+        // OnInitializedAsync and registers the subscription before the first load starts.
         await foreach (var cycleEvent in Events.SubscribeAsync(cancellationToken))
         {
             await InvokeAsync(async () =>
