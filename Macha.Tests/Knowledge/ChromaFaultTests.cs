@@ -7,6 +7,8 @@ using Macha.Core.Notifications;
 using Macha.Tests.Fakes;
 using Macha.Tests.Notifications;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Macha.Tests.Knowledge;
 
@@ -157,24 +159,31 @@ public sealed class ChromaFaultTests
                 ["Macha:Notifications:Gotify:Url"] = gotify.Uri.ToString(),
                 ["Macha:Notifications:Gotify:TokenFile"] = tokenFile,
             },
-            configureServices: services => services.AddSingleton<TimeProvider>(time));
+            configureServices: services =>
+            {
+                services.AddSingleton<TimeProvider>(time);
+                services.AddLogging(logging => logging.AddFakeLogging());
+            });
         var startup = bed.Get<KnowledgeStartup>();
         var notifier = bed.Get<NotificationService>();
         await startup.StartAsync(CancellationToken.None);
 
-        // Seeding is the last request of the start-up work, so once a seed note is found, only the
-        // timer sends requests to ChromaDB.
-        await bed.WaitUntilSearchableAsync(KnowledgeCollection.Knowledge, "systemd service failed state restart", "seed-failed-unit-restart");
+        // The start-up work logs that the knowledge base is ready after its last request to ChromaDB,
+        // so from then on only the timer sends requests. A seed note that a search finds is not enough,
+        // because Chroma can serve it while the upsert's response, or a retry of it, is still on the way.
+        await WaitForKnowledgeReadyAsync(bed.Harness.Provider.GetFakeLogCollector());
         await chroma.StopAsync();
 
-        // The reachability timer runs on the fake clock, so the test moves it on a minute at a time.
-        for (var minute = 0; minute < 300 && notifier.GetStatus().QueueLength == 0; minute++)
+        // The reachability timer runs on the fake clock, so the test moves it on a minute at a time
+        // until the failed check has queued its notification.
+        using var checkLimit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (notifier.GetStatus().QueueLength == 0)
         {
             time.Advance(KnowledgeStartup.ReachabilityInterval);
-            await Task.Delay(50);
+            await Task.Delay(50, checkLimit.Token);
         }
 
-        using var sendLimit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var sendLimit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await notifier.SendNextAsync(sendLimit.Token);
         await startup.StopAsync(CancellationToken.None);
 
@@ -184,6 +193,23 @@ public sealed class ChromaFaultTests
         // Only the reachability check requests the version, so this message came from it. On a busy
         // machine the refused request can end as "timed out" rather than "failed", which is still it.
         Assert.Contains("ChromaDB version ", message.GetProperty("message").GetString()!.Replace("\\", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForKnowledgeReadyAsync(FakeLogCollector logs)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var messages = logs.GetSnapshot().Where(record => record.Category == typeof(KnowledgeStartup).FullName).Select(record => record.Message).ToList();
+            if (messages.Any(message => message.StartsWith("Knowledge base ready", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            // A failed preparation is retried only after a delay on the fake clock, which nothing moves yet.
+            Assert.DoesNotContain(messages, message => message.StartsWith("Preparing the knowledge base failed", StringComparison.Ordinal));
+            await Task.Delay(50, limit.Token);
+        }
     }
 
     private static Task<KnowledgeTestBed> StartAsync(Uri chromaUrl, IndexNotReadyInjector faults) =>

@@ -23,6 +23,8 @@ internal sealed class KnowledgeTestBed : IAsyncDisposable
         ["mxbai-embed-large"] = 96,
     };
 
+    private static readonly TimeSpan SearchableWaitLimit = TimeSpan.FromSeconds(90);
+
     private readonly bool _ownsOllama;
 
     private KnowledgeTestBed(CycleHarness harness, FakeOllamaServer ollama, bool ownsOllama, string database)
@@ -70,7 +72,9 @@ internal sealed class KnowledgeTestBed : IAsyncDisposable
             ["Macha:Knowledge:Database"] = database,
             ["Macha:Knowledge:EmbeddingModel"] = model,
             ["Macha:Knowledge:MinSimilarity"] = "0.2",
-            ["Macha:Knowledge:RequestTimeout"] = "00:00:05",
+            // An upper bound only, because a loaded machine can take seconds to respond. No test here
+            // needs a request to time out, since a stopped Chroma refuses connections at once.
+            ["Macha:Knowledge:RequestTimeout"] = "00:01:00",
             ["Macha:Knowledge:MaxRetries"] = "1",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -97,12 +101,13 @@ internal sealed class KnowledgeTestBed : IAsyncDisposable
 
     /// <summary>
     /// Waits until a search for <paramref name="query"/> finds the record <paramref name="id"/>, for at
-    /// most 30 seconds. Chroma 1.0.0 can miss records for a moment after they were written while it
+    /// most 90 seconds. Chroma 1.0.0 can miss records for a moment after they were written while it
     /// indexes them, so tests wait for that before they search.
     /// </summary>
     public async Task WaitUntilSearchableAsync(KnowledgeCollection collection, string query, string id)
     {
-        for (var attempt = 0; attempt < 150; attempt++)
+        var started = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(started) < SearchableWaitLimit)
         {
             var hits = await Store.SearchAsync(query, [collection], 50, -1, Macha.Core.Analysis.ModelRequestPriority.Interactive);
             if (hits.Any(hit => hit.Id == id))
@@ -113,7 +118,7 @@ internal sealed class KnowledgeTestBed : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"Record {id} did not become searchable in {collection}.");
+        throw new TimeoutException($"Record {id} did not become searchable in {collection} within {SearchableWaitLimit}.");
     }
 
     public async ValueTask DisposeAsync()
