@@ -1,6 +1,8 @@
-using System.Diagnostics;
+using System.Globalization;
 using Macha.Core.Hosts;
+using Macha.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Macha.Tests.Hosts;
 
@@ -54,34 +56,50 @@ public sealed class LocalProcessShellTests
     [Fact]
     public async Task RunAsync_CommandOutlivesTimeout_IsKilledAndReported()
     {
-        var request = CommandRequest.Create("sleep", "30").WithTimeout(TimeSpan.FromMilliseconds(300));
-        var watch = Stopwatch.StartNew();
+        using var directory = new TestDataDirectory();
+        var pidFile = Path.Combine(directory.Path, "pid");
+        var time = new FakeTimeProvider();
+        var shell = new LocalProcessShell("local", NullLogger<LocalProcessShell>.Instance, time);
+        var request = CommandRequest.Create("sh", "-c", "echo $$ > \"$0\"; exec sleep 300", pidFile).WithTimeout(TimeSpan.FromMilliseconds(300));
 
-        var result = await _shell.RunAsync(request);
+        var run = shell.RunAsync(request);
+        var processId = (await WaitForProcessIdsAsync(pidFile, run))[0];
+        var result = await AdvanceUntilExitedAsync(time, request.Timeout, processId, run);
 
         Assert.Equal(CommandStatus.TimedOut, result.Status);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.False(IsRunning(processId), $"the sleep (PID {processId}) still runs after its command timed out");
         Assert.Contains("timed out", result.Describe(request.DisplayText), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task RunAsync_ChildOfTimedOutCommand_IsKilledToo()
     {
-        var marker = $"macha-test-{Guid.NewGuid():N}";
-        var request = CommandRequest.Create("sh", "-c", $"sleep 30 & echo $! > /tmp/{marker}; wait").WithTimeout(TimeSpan.FromMilliseconds(500));
+        using var directory = new TestDataDirectory();
+        var pidFile = Path.Combine(directory.Path, "pids");
+        var time = new FakeTimeProvider();
+        var shell = new LocalProcessShell("local", NullLogger<LocalProcessShell>.Instance, time);
+        var request = CommandRequest.Create("sh", "-c", "sleep 300 & echo $$ $! > \"$0\"; wait", pidFile).WithTimeout(TimeSpan.FromMilliseconds(500));
 
-        await _shell.RunAsync(request);
+        var run = shell.RunAsync(request);
+        var processIds = await WaitForProcessIdsAsync(pidFile, run);
+        var result = await AdvanceUntilExitedAsync(time, request.Timeout, processIds[0], run);
 
-        var childId = int.Parse(await File.ReadAllTextAsync($"/tmp/{marker}"), System.Globalization.CultureInfo.InvariantCulture);
-        File.Delete($"/tmp/{marker}");
-        await Task.Delay(200);
+        // The kill reaches the child with the same call, but the child, now an orphan, dies on its own schedule.
+        var childId = processIds[1];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (IsRunning(childId) && !limit.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        Assert.Equal(CommandStatus.TimedOut, result.Status);
         Assert.False(IsRunning(childId), $"child {childId} still runs");
     }
 
     [Fact]
     public async Task RunAsync_OutputBeyondCap_IsTruncatedAndFlagged()
     {
-        var request = new CommandRequest("head", ["-c", "300000", "/dev/zero"], TimeSpan.FromSeconds(10), 65536);
+        var request = new CommandRequest("head", ["-c", "300000", "/dev/zero"], TimeSpan.FromSeconds(60), 65536);
 
         var result = await _shell.RunAsync(request);
 
@@ -94,7 +112,7 @@ public sealed class LocalProcessShellTests
     [Fact]
     public async Task RunAsync_StandardInput_IsClosedSoPromptsDoNotHang()
     {
-        var request = CommandRequest.Create("cat").WithTimeout(TimeSpan.FromSeconds(5));
+        var request = CommandRequest.Create("cat").WithTimeout(TimeSpan.FromSeconds(60));
 
         var result = await _shell.RunAsync(request);
 
@@ -153,6 +171,43 @@ public sealed class LocalProcessShellTests
             new FileStream(fifo, FileMode.Open, FileAccess.ReadWrite).Dispose();
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Waits until the command has written the process ids that it prints into <paramref name="path"/>.</summary>
+    private static async Task<int[]> WaitForProcessIdsAsync(string path, Task<CommandResult> run)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!run.IsCompleted)
+        {
+            // The shell creates the file before it writes the line, so an empty or partial line is read again.
+            var text = File.Exists(path) ? await File.ReadAllTextAsync(path, limit.Token) : "";
+            if (text.EndsWith('\n'))
+            {
+                return [.. text.Split(' ', StringSplitOptions.TrimEntries).Select(id => int.Parse(id, CultureInfo.InvariantCulture))];
+            }
+
+            await Task.Delay(50, limit.Token);
+        }
+
+        var result = await run;
+        throw new InvalidOperationException($"The command ended before it wrote its process ids: {result.Describe("sh")}");
+    }
+
+    /// <summary>
+    /// Moves the fake clock on, one timeout at a time, until the process has exited, then returns the
+    /// command's result. The clock stops once the kill has landed, so the shell's grace period after the
+    /// kill, on the same clock, cannot run out however slowly the machine reaps the process.
+    /// </summary>
+    private static async Task<CommandResult> AdvanceUntilExitedAsync(FakeTimeProvider time, TimeSpan step, int processId, Task<CommandResult> run)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (IsRunning(processId) && !run.IsCompleted)
+        {
+            time.Advance(step);
+            await Task.Delay(50, limit.Token);
+        }
+
+        return await run.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Returns whether the process exists and is not a zombie waiting to be reaped.</summary>

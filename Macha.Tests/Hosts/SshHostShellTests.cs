@@ -1,5 +1,6 @@
 using Macha.Core.Hosts;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Macha.Tests.Hosts;
 
@@ -7,7 +8,8 @@ namespace Macha.Tests.Hosts;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SshHostShellTests
 {
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
+    // An upper bound for commands that finish. No test here waits for it to run out.
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task RunAsync_ShellSpecialCharacters_RoundTripExactly()
@@ -279,13 +281,21 @@ public sealed class SshHostShellTests
         Assert.Equal(1, shell.HandshakeCount);
     }
 
+    // The slow command's timeout, and the probe that follows it, run on a fake clock. The clock moves
+    // only once the remote process has started, so neither depends on how fast a loaded machine is.
     [Fact]
     public async Task RunAsync_SlowCommand_KeepsConnection()
     {
         await using var host = await StartHostAsync();
-        using var shell = CreateShell(host, PinnedStore(host));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var shell = CreateShell(host, PinnedStore(host), time: time);
+        var pidFile = Path.Combine(host.Directory, "sleeper.pid");
+        var request = new CommandRequest("sh", ["-c", "echo $$ > \"$0\"; exec sleep 300", pidFile], TimeSpan.FromSeconds(1), 4096);
 
-        var slow = await shell.RunAsync(new CommandRequest("sleep", ["30"], TimeSpan.FromSeconds(1), 4096));
+        var run = shell.RunAsync(request);
+        await WaitForProcessIdAsync(pidFile, run);
+        time.Advance(request.Timeout);
+        var slow = await run.WaitAsync(TimeSpan.FromSeconds(60));
         var next = await shell.RunAsync(new CommandRequest("true", [], CommandTimeout, 4096));
 
         Assert.Equal(CommandStatus.TimedOut, slow.Status);
@@ -298,19 +308,24 @@ public sealed class SshHostShellTests
     public async Task RunAsync_TimedOut_StopsRemoteProcess()
     {
         await using var host = await StartHostAsync("stopped");
-        using var shell = CreateShell(host, PinnedStore(host));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var shell = CreateShell(host, PinnedStore(host), time: time);
         var pidFile = Path.Combine(host.Directory, "sleeper.pid");
+        var request = new CommandRequest("sh", ["-c", "echo $$ > \"$0\"; exec sleep 300", pidFile], TimeSpan.FromSeconds(1), 4096);
 
-        var slow = await shell.RunAsync(new CommandRequest("sh", ["-c", "echo $$ > \"$0\"; exec sleep 300", pidFile], TimeSpan.FromSeconds(1), 4096));
+        var run = shell.RunAsync(request);
+        var processId = await WaitForProcessIdAsync(pidFile, run);
+        time.Advance(request.Timeout);
+        var slow = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(CommandStatus.TimedOut, slow.Status);
-        var processId = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (Directory.Exists($"/proc/{processId}") && !IsZombie(processId) && DateTime.UtcNow < deadline)
+        // Stopping the remote process takes a round trip to sshd, and the sleep would run for 300 s by itself.
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (Directory.Exists($"/proc/{processId}") && !IsZombie(processId) && !limit.IsCancellationRequested)
         {
-            await Task.Delay(100);
+            await Task.Delay(100, CancellationToken.None);
         }
 
+        Assert.Equal(CommandStatus.TimedOut, slow.Status);
         Assert.True(!Directory.Exists($"/proc/{processId}") || IsZombie(processId), $"the remote sleep (PID {processId}) still runs after its command timed out");
     }
 
@@ -453,6 +468,26 @@ public sealed class SshHostShellTests
         RetryDelay = TimeSpan.FromMinutes(1),
     };
 
-    private static SshHostShell CreateShell(SshTestHost host, IHostKeyStore store, RemoteHost? remote = null) =>
-        new(remote ?? host.ToRemoteHost(), store, FastOptions(), TimeProvider.System, NullLogger<SshHostShell>.Instance);
+    private static SshHostShell CreateShell(SshTestHost host, IHostKeyStore store, RemoteHost? remote = null, TimeProvider? time = null) =>
+        new(remote ?? host.ToRemoteHost(), store, FastOptions(), time ?? TimeProvider.System, NullLogger<SshHostShell>.Instance);
+
+    /// <summary>Waits until the remote command has written its process id into <paramref name="path"/>.</summary>
+    private static async Task<int> WaitForProcessIdAsync(string path, Task<CommandResult> run)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!run.IsCompleted)
+        {
+            // The shell creates the file before it writes the line, so an empty or partial line is read again.
+            var text = File.Exists(path) ? await File.ReadAllTextAsync(path, limit.Token) : "";
+            if (text.EndsWith('\n'))
+            {
+                return int.Parse(text.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await Task.Delay(50, limit.Token);
+        }
+
+        var result = await run;
+        throw new InvalidOperationException($"The command ended before it wrote its process id: {result.Describe("sh")}");
+    }
 }
