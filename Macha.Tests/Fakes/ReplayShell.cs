@@ -10,6 +10,9 @@ internal sealed class ReplayShell : IHostShell
 {
     private readonly Dictionary<string, Func<CommandRequest, CancellationToken, Task<CommandResult>>> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _files = new(StringComparer.Ordinal);
+    private readonly List<TimeSpan> _hangingTimeouts = [];
+    private int _hangingNow;
+    private int _maxHangingAtOnce;
 
     public ReplayShell(string hostName = "test-host")
     {
@@ -35,11 +38,33 @@ internal sealed class ReplayShell : IHostShell
         return this;
     }
 
+    /// <summary>The maximum number of hanging commands that waited for their timeouts at the same time.</summary>
+    public int MaxHangingAtOnce => Volatile.Read(ref _maxHangingAtOnce);
+
+    /// <summary>The timeout of every hanging command run, in the order they started.</summary>
+    public IReadOnlyList<TimeSpan> HangingTimeouts
+    {
+        get
+        {
+            lock (_hangingTimeouts)
+            {
+                return [.. _hangingTimeouts];
+            }
+        }
+    }
+
     /// <summary>Records a command that never returns until its timeout, as df on a dead NFS mount.</summary>
     public ReplayShell WithHangingCommand(string commandLine)
     {
         _commands[commandLine] = async (request, cancellationToken) =>
         {
+            lock (_hangingTimeouts)
+            {
+                _hangingTimeouts.Add(request.Timeout);
+                _hangingNow++;
+                _maxHangingAtOnce = Math.Max(_maxHangingAtOnce, _hangingNow);
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(request.Timeout);
             try
@@ -48,6 +73,13 @@ internal sealed class ReplayShell : IHostShell
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+            }
+            finally
+            {
+                lock (_hangingTimeouts)
+                {
+                    _hangingNow--;
+                }
             }
 
             return new CommandResult(CommandStatus.TimedOut, null, "", "", request.Timeout, FailureReason: "killed at timeout");
@@ -71,7 +103,12 @@ internal sealed class ReplayShell : IHostShell
 
     public Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken = default)
     {
-        CommandsRun.Add(request.DisplayText);
+        // A collector can start several commands at once, such as a batch of mount probes.
+        lock (CommandsRun)
+        {
+            CommandsRun.Add(request.DisplayText);
+        }
+
         if (_commands.TryGetValue(request.DisplayText, out var handler))
         {
             return handler(request, cancellationToken);
