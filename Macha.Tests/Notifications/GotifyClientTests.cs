@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Macha.Core.Notifications;
 using Macha.Tests.Fakes;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Macha.Tests.Notifications;
 
@@ -101,13 +102,35 @@ public sealed class GotifyClientTests
         Assert.Equal([503, 200], harness.Gotify.Requests.Select(r => r.Status));
     }
 
+    // The attempt timeout and the retry delay run on a fake clock, so a loaded machine cannot make the
+    // second attempt time out too. The clock moves only while no attempt is at the server.
     [Fact]
     public async Task SendAsync_SlowAnswerThenSuccess_RetriesAfterTimeout()
     {
-        await using var harness = await NotifierHarness.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await NotifierHarness.StartAsync(timeProvider: time);
         harness.Gotify.EnqueueFault(GotifyFault.Slow(TimeSpan.FromSeconds(30)));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-        var result = await harness.Get<GotifyClient>().SendAsync(Sample());
+        var send = harness.Get<GotifyClient>().SendAsync(Sample());
+        while (harness.Gotify.InFlightCount == 0)
+        {
+            await Task.Delay(10, limit.Token);
+        }
+
+        time.Advance(NotifierHarness.RequestTimeout);
+        while (harness.Gotify.Requests.Count == 0)
+        {
+            await Task.Delay(10, limit.Token);
+        }
+
+        while (harness.Gotify.InFlightCount == 0 && !send.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(10, limit.Token);
+        }
+
+        var result = await send.WaitAsync(limit.Token);
 
         Assert.Equal(GotifySendStatus.Sent, result.Status);
         Assert.Equal(2, harness.Gotify.Requests.Count(r => r.Path == "/message"));
@@ -133,7 +156,12 @@ public sealed class GotifyClientTests
     [Fact]
     public async Task SendAsync_NoAnswerEveryTime_FailsWithTimeout()
     {
-        await using var harness = await NotifierHarness.StartAsync(new Dictionary<string, string?> { ["Macha:Notifications:MaxRetries"] = "1" });
+        // The fake Gotify never responds, so both attempts time out however fast the machine is.
+        await using var harness = await NotifierHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Macha:Notifications:MaxRetries"] = "1",
+            ["Macha:Notifications:RequestTimeout"] = "00:00:01",
+        });
         harness.Gotify.EnqueueFault(GotifyFault.NoAnswer()).EnqueueFault(GotifyFault.NoAnswer());
 
         var result = await harness.Get<GotifyClient>().SendAsync(Sample());

@@ -12,7 +12,7 @@ namespace Macha.Tests.Notifications;
 
 public sealed class NotificationServiceTests
 {
-    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(90);
 
     private static long _autonomySequence;
 

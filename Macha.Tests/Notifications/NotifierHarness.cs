@@ -20,6 +20,12 @@ internal sealed class NotifierHarness : IAsyncDisposable
 {
     public const string Token = "AqX7rT2mK9wLpZ3";
 
+    /// <summary>
+    /// The timeout of each attempt to send. It is only an upper bound, so a loaded machine does not turn
+    /// a slow response into a retry. A test of the timeout itself moves a fake clock past it.
+    /// </summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
+
     private readonly TestDataDirectory _data;
 
     private NotifierHarness(ServiceProvider provider, IConfigurationRoot configuration, FakeGotifyServer gotify, TestDataDirectory data, string tokenFile)
@@ -62,7 +68,7 @@ internal sealed class NotifierHarness : IAsyncDisposable
             ["Macha:Notifications:Gotify:TokenFile"] = tokenFile,
             ["Macha:PublicUrl"] = "https://macha.example.org/",
             ["Macha:Notifications:RetryDelay"] = "00:00:00.010",
-            ["Macha:Notifications:RequestTimeout"] = "00:00:01",
+            ["Macha:Notifications:RequestTimeout"] = RequestTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -141,7 +141,7 @@ public sealed class ModelClientFailureTests
     [Fact]
     public async Task GetResponseAsync_SlowButWithinTimeout_ReturnsAnswer()
     {
-        await using var fixture = await ModelClientFixture.StartAsync(requestTimeout: TimeSpan.FromSeconds(10));
+        await using var fixture = await ModelClientFixture.StartAsync(requestTimeout: TimeSpan.FromSeconds(60));
         fixture.Server.EnqueueChat(FakeOllamaResponses.ChatText(ModelClientFixture.Model, "slow") with { Delay = TimeSpan.FromMilliseconds(200) });
 
         var response = await fixture.Client.GetResponseAsync(ModelClientFixture.Prompt());
