@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Macha.Core.Analysis.Decisions;
 using Macha.Core.Approvals;
@@ -50,7 +48,7 @@ public sealed class ApprovalLinkBrowserTests : IClassFixture<BrowserFixture>, IA
         await File.WriteAllTextAsync(tokenFile, NotifierHarness.Token);
 
         // PublicUrl must name the port before the app starts, so the port is chosen here.
-        var port = FreePort();
+        var port = LoopbackPort.FindUnused();
         _factory = new MachaWebFactory()
             .WithSetting("Macha:Actions:RestartSettleTime", "00:00:00")
             .WithSetting("Macha:Notifications:Gotify:Url", _gotify.Uri.ToString())
@@ -137,13 +135,6 @@ public sealed class ApprovalLinkBrowserTests : IClassFixture<BrowserFixture>, IA
             ProposalJson = JsonSerializer.Serialize(proposal),
         };
         return (await _factory.Services.GetRequiredService<ApprovalQueue>().EnqueueAsync(request)).Approval.Id;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class FixedInventory(IReadOnlyList<IHostShell> hosts) : IHostInventory

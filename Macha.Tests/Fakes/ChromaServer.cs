@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Macha.Tests.Fakes;
@@ -44,7 +42,7 @@ public sealed class ChromaServer : IAsyncDisposable
 
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"macha-chroma-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDirectory);
-        var port = FreePort();
+        var port = LoopbackPort.FindUnused();
         var output = new StringBuilder();
         var server = new ChromaServer(Launch(launcherDirectory, dataDirectory, port, output), output, launcherDirectory, dataDirectory, port);
         try
@@ -240,13 +238,6 @@ public sealed class ChromaServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"No Macha.sln above {AppContext.BaseDirectory}; the Chroma launcher is found relative to it.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
