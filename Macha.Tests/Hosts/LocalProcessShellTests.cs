@@ -154,11 +154,26 @@ public sealed class LocalProcessShellTests
         var directory = Directory.CreateTempSubdirectory("macha-fifo-");
         var fifo = Path.Combine(directory.FullName, "pipe");
         await SshTestHost.RunCheckedAsync("mkfifo", fifo);
+        var time = new FakeTimeProvider();
+        var shell = new LocalProcessShell("local", NullLogger<LocalProcessShell>.Instance, time);
         try
         {
             // Off the test's thread, and bounded, so a read that blocks its caller fails the test instead of hanging it.
-            var read = Task.Run(() => _shell.ReadFilesAsync([new("/proc/loadavg", 4096), new(fifo, 4096)], TimeSpan.FromMilliseconds(200)));
-            var results = await read.WaitAsync(TimeSpan.FromSeconds(30));
+            var read = Task.Run(() => shell.ReadFilesAsync([new("/proc/loadavg", 4096), new(fifo, 4096)], TimeSpan.FromMilliseconds(200)));
+
+            // The deadline runs on the fake clock, which moves only once the FIFO's open blocks, so
+            // /proc/loadavg has been read by then however slow the machine is.
+            // NOTE: one step of the clock right after the open blocked often left the read waiting.
+            // The cause is not known, so the clock moves on until the read returns.
+            await WaitForFifoOpenToBlockAsync(read);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!read.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(50, limit.Token);
+            }
+
+            var results = await read;
 
             Assert.True(results[0].Exists, results[0].Error);
             Assert.False(results[1].Exists);
@@ -208,6 +223,37 @@ public sealed class LocalProcessShellTests
         }
 
         return await run.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// Waits until a thread of this process is blocked in the kernel opening a FIFO for reading, which
+    /// Linux reports as wait_for_partner in the thread's wchan file.
+    /// </summary>
+    private static async Task WaitForFifoOpenToBlockAsync(Task read)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!read.IsCompleted)
+        {
+            foreach (var thread in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(thread, "wchan")) == "wait_for_partner")
+                    {
+                        return;
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended after the listing.
+                }
+            }
+
+            await Task.Delay(20, limit.Token);
+        }
+
+        await read;
+        throw new InvalidOperationException("The read ended before it opened the FIFO.");
     }
 
     /// <summary>Returns whether the process exists and is not a zombie waiting to be reaped.</summary>
