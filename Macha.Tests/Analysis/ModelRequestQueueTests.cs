@@ -9,7 +9,7 @@ namespace Macha.Tests.Analysis;
 public sealed class ModelRequestQueueTests
 {
     // Only a guard against a hung test; no ordering depends on real time.
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
 
     private readonly FakeTimeProvider _time = new();
 

@@ -64,7 +64,7 @@ public sealed class MachaCliInvocationTests
         start.Environment.Remove("XDG_CONFIG_HOME");
         start.Environment.Remove("MACHA_CLI_CONFIG");
         using var process = Process.Start(start)!;
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
 
         var error = await process.StandardError.ReadToEndAsync(limit.Token);
         await process.WaitForExitAsync(limit.Token);
@@ -88,7 +88,7 @@ public sealed class MachaCliInvocationTests
         start.Environment.Remove("XDG_CONFIG_HOME");
         start.Environment.Remove("MACHA_CLI_CONFIG");
         using var process = Process.Start(start)!;
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         try
         {
             var error = await process.StandardError.ReadToEndAsync(limit.Token);

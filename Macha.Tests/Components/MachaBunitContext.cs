@@ -18,8 +18,9 @@ public abstract class MachaBunitContext : BunitContext, IAsyncLifetime
 {
     static MachaBunitContext()
     {
-        // CI machines have two cores and run test assemblies in parallel; the default second is too short.
-        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
+        // An upper bound only, because a wait ends as soon as its condition holds. A loaded two-core
+        // machine can take many seconds to run a render and its queries, and bUnit's default is one second.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(60);
     }
 
     protected MachaBunitContext()

@@ -53,7 +53,7 @@ public sealed class StartupRefusalTests
         using var process = Process.Start(start)!;
         var standardError = process.StandardError.ReadToEndAsync();
         var standardOutput = process.StandardOutput.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await process.WaitForExitAsync(limit.Token);
 
         Assert.Equal(1, process.ExitCode);
