@@ -244,7 +244,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                 return HostChangeResult.Invalid(record.Copy(), fieldErrors);
             }
 
-            if (record.Trusted && confirmation.SetsConnection && !unvisited)
+            if (confirmation.SetsConnection && !HostTrust.AcceptsConnectionSettings(record))
             {
                 var reason = record.Source == HostSource.Configuration
                     ? $"{record.Name} comes from Macha:Hosts:Remote; change it there and restart Macha."

@@ -81,6 +81,20 @@ public static class HostTrust
             && PresentedFingerprint(record) is null;
     }
 
+    /// <summary>
+    /// Returns whether <see cref="HostRegistry.ConfirmAsync(string, HostConfirmation, string, CancellationToken)"/>
+    /// accepts a confirmation for the host: one that needs confirming, or a trusted host that has not
+    /// presented a key yet, which may still take a fingerprint and connection settings.
+    /// </summary>
+    public static bool CanConfirm(HostRecord record) => NeedsConfirmation(record) || IsUnvisited(record);
+
+    /// <summary>Returns whether a confirmation may set the host's address, port, user and key file.</summary>
+    public static bool AcceptsConnectionSettings(HostRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Source != HostSource.Local && (!record.Trusted || IsUnvisited(record));
+    }
+
     /// <summary>Returns whether the record follows the configuration (or is this machine), so the API cannot change it.</summary>
     public static bool IsReadOnly(HostRecord record)
     {

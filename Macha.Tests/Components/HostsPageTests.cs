@@ -146,6 +146,52 @@ public sealed class HostsPageTests : DashboardPageContext
     }
 
     [Fact]
+    public async Task Confirm_UnvisitedTrustedHost_CorrectsConnection()
+    {
+        var added = await Registry.AddAsync(Definition("web-3", []), "alice");
+        Assert.Equal(HostChangeStatus.Succeeded, added.Status);
+        var page = Render<HostsPage>();
+        Assert.Contains("optional", page.Find("[data-test=confirm-fingerprint-web-3]").GetAttribute("placeholder"), StringComparison.Ordinal);
+
+        page.Find("[data-test=confirm-address-web-3]").Change("localhost");
+        page.Find("[data-test=confirm-port-web-3]").Change("2222");
+        page.Find("[data-test=confirm-user-web-3]").Change("ops");
+        page.Find("[data-test=confirm-form-web-3]").Submit();
+
+        page.WaitForAssertion(() => page.Find("[data-test=message]"));
+        var record = Registry.Find("web-3")!;
+        Assert.Equal(("localhost", 2222, "ops"), (record.Address, record.Port, record.User));
+        Assert.Empty(HostTrust.PinnedKeys(record));
+        Assert.Contains("Confirmed web-3 at ops@localhost:2222", page.Find("[data-test=message]").TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-test=confirm-address-web-3]"));
+    }
+
+    [Fact]
+    public async Task Render_UnpinnedHosts_OffersWhatTheApiAccepts()
+    {
+        await Registry.AddAsync(Definition("web-6", []), "alice");
+        await Registry.AddAsync(Definition("web-7", []), "alice");
+        await Registry.AddAsync(Definition("web-8", []), "alice");
+        await Registry.RecordCheckAsync(Rejected("web-7", HostFailure.HostKeyNotPinned), Registry.FindHost("web-7")!);
+        await Registry.RecordCheckAsync(Rejected("web-8", HostFailure.AuthenticationFailed), Registry.FindHost("web-8")!);
+
+        var page = Render<HostsPage>();
+
+        // A host not visited yet takes a fingerprint and connection settings.
+        Assert.NotNull(page.Find("[data-test=confirm-fingerprint-web-6]"));
+        Assert.NotNull(page.Find("[data-test=confirm-address-web-6]"));
+        Assert.NotNull(page.Find("[data-test=confirm-key-file-web-6]"));
+
+        // A key rejected for lack of a pin came from the current address, so only that key is confirmed.
+        Assert.NotNull(page.Find("[data-test=confirm-fingerprint-web-7]"));
+        Assert.Empty(page.FindAll("[data-test=confirm-address-web-7]"));
+
+        // A host that presented a key and failed for another reason has nothing to confirm, as in the API.
+        Assert.Empty(page.FindAll("[data-test=confirm-form-web-8]"));
+        Assert.Equal(HostChangeStatus.Conflict, (await Registry.ConfirmAsync("web-8", new HostConfirmation(null, Address: "localhost"), "alice")).Status);
+    }
+
+    [Fact]
     public async Task Confirm_ReadOnlyUser_ChangesNothing()
     {
         SignInReadOnly();
@@ -295,6 +341,13 @@ public sealed class HostsPageTests : DashboardPageContext
         _access.SetAuthorized("bob");
         _access.SetPolicies(MachaPolicies.Read);
     }
+
+    private Macha.Core.Monitoring.HostSnapshot Rejected(string hostName, HostFailure failure) => new()
+    {
+        HostName = hostName,
+        TakenAt = Time.GetUtcNow(),
+        Connection = new Macha.Core.Monitoring.HostConnectionSection(failure, "rejected", "ssh-ed25519", PresentedKey),
+    };
 
     private HostDefinition Definition(string name, IReadOnlyList<string> fingerprints) =>
         new(name, "127.0.0.1", 2, "deploy", CreateKeyFile(), fingerprints, [], null);

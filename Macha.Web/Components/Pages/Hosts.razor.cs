@@ -10,7 +10,8 @@ namespace Macha.Web.Components.Pages;
 
 /// <summary>
 /// The host list: status, last contact, trust state and pinned keys of every host, a form to add a
-/// host, and a confirm button for discovered hosts and for keys a person has to accept.
+/// host, and a confirm form for discovered hosts, for keys a person has to accept, and for trusted
+/// hosts without a pinned key that have not presented a key yet.
 /// </summary>
 public sealed partial class Hosts
 {
