@@ -69,8 +69,8 @@ public sealed class HostDetailKeyChangeTests : MachaBunitContext
     private static Dictionary<string, string?> Settings(SshTestHost host) => new()
     {
         ["Macha:LocalHostName"] = "local-test",
-        ["Macha:Monitoring:CommandTimeout"] = "00:00:05",
-        ["Macha:Monitoring:CollectorTimeout"] = "00:00:20",
+        ["Macha:Monitoring:CommandTimeout"] = "00:00:30",
+        ["Macha:Monitoring:CollectorTimeout"] = "00:01:00",
         ["Macha:Monitoring:NetworkMountTimeout"] = "00:00:02",
         ["Macha:Hosts:ConnectTimeout"] = "00:00:08",
         ["Macha:Hosts:Remote:0:Name"] = host.Name,

@@ -285,8 +285,10 @@ public sealed class FleetCycleTests
         var settings = new Dictionary<string, string?>
         {
             ["Macha:LocalHostName"] = "local-test",
-            ["Macha:Monitoring:CommandTimeout"] = "00:00:05",
-            ["Macha:Monitoring:CollectorTimeout"] = "00:00:20",
+            // Upper bounds for commands on hosts that respond. Every failing host here fails at the
+            // connection, so no test waits for a command to time out.
+            ["Macha:Monitoring:CommandTimeout"] = "00:00:30",
+            ["Macha:Monitoring:CollectorTimeout"] = "00:01:00",
             ["Macha:Monitoring:NetworkMountTimeout"] = "00:00:02",
             ["Macha:Actions:RestartSettleTime"] = "00:00:00",
             ["Macha:Hosts:ConnectTimeout"] = "00:00:08",
