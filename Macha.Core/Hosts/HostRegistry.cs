@@ -99,7 +99,7 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
         }
     }
 
-        public AutonomyLevel? GetAutonomyLevel(string hostName)
+    public AutonomyLevel? GetAutonomyLevel(string hostName)
     {
         EnsureLoaded();
         lock (_lock)

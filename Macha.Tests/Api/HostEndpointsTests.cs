@@ -166,7 +166,12 @@ public sealed class HostEndpointsTests
             using var client = first.CreateClient();
             var response = await client.PostAsJsonAsync("/api/hosts", new
             {
-                name = "cache-1", address = "127.0.0.1", port = 2, privateKeyFile = keyFile, hostKeyFingerprints = new[] { Fingerprint }, tags = new[] { "cache" },
+                name = "cache-1",
+                address = "127.0.0.1",
+                port = 2,
+                privateKeyFile = keyFile,
+                hostKeyFingerprints = new[] { Fingerprint },
+                tags = new[] { "cache" },
             });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
