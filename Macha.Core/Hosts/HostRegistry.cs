@@ -402,8 +402,12 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
 
             if (connection?.Failure is { } failure)
             {
-                // A recorded key change stays until a person confirms, whatever later attempts report.
-                if (record.Status != HostStatus.HostKeyChanged)
+                // A recorded key change stays until a person confirms, whatever later attempts report,
+                // and a mismatch of a key that a person confirmed during the check is out of date.
+                var confirmedSince = failure == HostFailure.HostKeyMismatch
+                    && connection.PresentedKeyFingerprint is { } rejected
+                    && Pins(record).Contains(rejected, StringComparer.Ordinal);
+                if (record.Status != HostStatus.HostKeyChanged && !confirmedSince)
                 {
                     record.Status = StatusFor(failure);
                     record.Failure = failure.ToString();
@@ -468,7 +472,8 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
                     record.PinnedKeysJson = JsonSerializer.Serialize(new[] { offer.Fingerprint });
                     record.KeysPinnedAt = _timeProvider.GetUtcNow();
                     break;
-                case HostKeyVerdict.Mismatch:
+                // A person may have confirmed this key since the handshake rejected it.
+                case HostKeyVerdict.Mismatch when !Pins(record).Contains(offer.Fingerprint, StringComparer.Ordinal):
                     record.Status = HostStatus.HostKeyChanged;
                     record.Failure = nameof(HostFailure.HostKeyMismatch);
                     record.StatusDetail = $"{hostName} presented the {offer.Algorithm} key {offer.Fingerprint}, which is not pinned. No work runs on the host until a person checks and confirms the key.";

@@ -253,18 +253,23 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
         {
             client.Dispose();
             key.Dispose();
-            if (offer is not null && verdict == HostKeyVerdict.Mismatch)
-            {
-                // Stored before anything else runs, so the block survives a restart of Macha.
-                await _keys.RecordAsync(HostName, offer, verdict, CancellationToken.None);
-            }
-
-            return FailConnect(ex, offer, verdict);
+            return await RejectAsync(ex, offer, verdict);
         }
 
         if (verdict == HostKeyVerdict.FirstUse && offer is not null)
         {
             await _keys.RecordAsync(HostName, offer, verdict, cancellationToken);
+
+            // A person may have pinned another key during the handshake, and then the first-use
+            // pin was not stored. The connection is kept only if the key is pinned now.
+            var stored = _keys.Evaluate(HostName, offer);
+            if (stored != HostKeyVerdict.Pinned)
+            {
+                client.Dispose();
+                key.Dispose();
+                return await RejectAsync(new SshConnectionException($"The key of {HostName} was pinned by a person during the handshake."), offer, stored);
+            }
+
             LogKeyPinnedOnFirstUse(HostName, offer.Algorithm, offer.Fingerprint);
         }
 
@@ -284,12 +289,36 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
         return client;
     }
 
+    /// <summary>
+    /// Records and reports a failed handshake. A mismatched key blocks the shell unless a person
+    /// confirmed that very key while Macha was connecting.
+    /// </summary>
+    private async Task<SshClient?> RejectAsync(Exception exception, HostKeyOffer? offer, HostKeyVerdict verdict)
+    {
+        if (offer is not null && verdict == HostKeyVerdict.Mismatch)
+        {
+            // Stored before anything else runs, so the block survives a restart of Macha.
+            await _keys.RecordAsync(HostName, offer, verdict, CancellationToken.None);
+
+            // Blocked before the key is looked up again: a confirmation that pins it after this
+            // lookup unblocks the shell afterwards, and one that pinned it before is seen here.
+            Volatile.Write(ref _blocked, true);
+            if (_keys.Evaluate(HostName, offer) == HostKeyVerdict.Pinned)
+            {
+                Volatile.Write(ref _blocked, false);
+                return Fail(exception, HostFailure.ConnectionLost,
+                    $"{HostName} presented the {offer.Algorithm} key {offer.Fingerprint}, which a person confirmed while Macha was connecting; Macha connects again in the next cycle.", offer, TimeSpan.Zero);
+            }
+        }
+
+        return FailConnect(exception, offer, verdict);
+    }
+
     private SshClient? FailConnect(Exception exception, HostKeyOffer? offer, HostKeyVerdict verdict)
     {
         var endpoint = $"{Host.Address} port {Host.Port}";
         if (offer is not null && verdict == HostKeyVerdict.Mismatch)
         {
-            Volatile.Write(ref _blocked, true);
             return Fail(exception, HostFailure.HostKeyMismatch,
                 $"{HostName} ({endpoint}) presented the {offer.Algorithm} key {offer.Fingerprint}, which is not its pinned key. All work on the host has stopped; check the key on the host's console and confirm it in Macha only if it is expected.", offer);
         }

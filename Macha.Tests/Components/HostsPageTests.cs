@@ -342,6 +342,19 @@ public sealed class HostsPageTests : DashboardPageContext
         _access.SetPolicies(MachaPolicies.Read);
     }
 
+    [Fact]
+    public async Task RecordCheck_ConfirmedKeyMismatch_NotBlocked()
+    {
+        await Registry.AddAsync(Definition("web-9", [PresentedKey]), "alice");
+
+        // The check saw the key rejected, and a person confirmed that key before the check was stored.
+        await Registry.RecordCheckAsync(Rejected("web-9", HostFailure.HostKeyMismatch), Registry.FindHost("web-9")!);
+
+        var record = Registry.Find("web-9")!;
+        Assert.NotEqual(HostStatus.HostKeyChanged, record.Status);
+        Assert.False(HostTrust.NeedsConfirmation(record));
+    }
+
     private Macha.Core.Monitoring.HostSnapshot Rejected(string hostName, HostFailure failure) => new()
     {
         HostName = hostName,

@@ -182,6 +182,39 @@ public sealed class SshHostShellTests
     }
 
     [Fact]
+    public async Task ConnectAsync_KeyPinnedDuringFirstUse_Blocks()
+    {
+        await using var host = await StartHostAsync();
+        var store = new ConfirmingKeyStore(trustOnFirstUse: true) { PinOnEvaluate = OtherFingerprint };
+        using var shell = CreateShell(host, store);
+
+        var state = await shell.ConnectAsync();
+
+        Assert.Equal(HostFailure.HostKeyMismatch, state.Failure);
+        Assert.True(shell.IsBlocked);
+        Assert.Equal(host.HostKeyFingerprint, state.PresentedKey?.Fingerprint);
+        Assert.Equal([OtherFingerprint], store.GetPins(host.Name));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_MismatchConfirmedDuringRecord_Reconnects()
+    {
+        await using var host = await StartHostAsync();
+        var store = new ConfirmingKeyStore(trustOnFirstUse: false) { PinOnMismatchRecord = host.HostKeyFingerprint };
+        store.Pin(host.Name, [OtherFingerprint]);
+        using var shell = CreateShell(host, store);
+
+        var first = await shell.ConnectAsync();
+        var second = await shell.ConnectAsync();
+
+        Assert.Equal(HostFailure.ConnectionLost, first.Failure);
+        Assert.Contains("confirmed while Macha was connecting", first.Detail, StringComparison.Ordinal);
+        Assert.False(shell.IsBlocked);
+        Assert.True(second.IsHealthy, second.Detail);
+        Assert.Equal(2, shell.HandshakeCount);
+    }
+
+    [Fact]
     public async Task ConnectAsync_WrongClientKey_BacksOff()
     {
         await using var host = await StartHostAsync();
@@ -450,6 +483,48 @@ public sealed class SshHostShellTests
         {
             await host.DisposeAsync();
             throw;
+        }
+    }
+
+    private static readonly string OtherFingerprint = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=');
+
+    /// <summary>
+    /// A key store that pins a key the way a person's confirmation would, at a chosen point of the
+    /// handshake: while the presented key is evaluated, or while a mismatch is recorded.
+    /// </summary>
+    private sealed class ConfirmingKeyStore(bool trustOnFirstUse) : IHostKeyStore
+    {
+        private readonly InMemoryHostKeyStore _inner = new(trustOnFirstUse);
+
+        public string? PinOnEvaluate { get; set; }
+
+        public string? PinOnMismatchRecord { get; set; }
+
+        public void Pin(string hostName, IEnumerable<string> fingerprints) => _inner.Pin(hostName, fingerprints);
+
+        public IReadOnlySet<string> GetPins(string hostName) => _inner.GetPins(hostName);
+
+        public HostKeyVerdict Evaluate(string hostName, HostKeyOffer offer)
+        {
+            var verdict = _inner.Evaluate(hostName, offer);
+            if (PinOnEvaluate is { } fingerprint)
+            {
+                PinOnEvaluate = null;
+                _inner.Pin(hostName, [fingerprint]);
+            }
+
+            return verdict;
+        }
+
+        public Task RecordAsync(string hostName, HostKeyOffer offer, HostKeyVerdict verdict, CancellationToken cancellationToken = default)
+        {
+            if (verdict == HostKeyVerdict.Mismatch && PinOnMismatchRecord is { } fingerprint)
+            {
+                PinOnMismatchRecord = null;
+                _inner.Pin(hostName, [fingerprint]);
+            }
+
+            return _inner.RecordAsync(hostName, offer, verdict, cancellationToken);
         }
     }
 
