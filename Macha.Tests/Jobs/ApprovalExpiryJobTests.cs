@@ -24,4 +24,17 @@ public sealed class ApprovalExpiryJobTests : IClassFixture<MachaWebFactory>
         var trigger = Assert.IsAssignableFrom<ISimpleTrigger>(Assert.Single(triggers));
         Assert.Equal(TimeSpan.FromMinutes(1), trigger.RepeatInterval);
     }
+
+    [Theory]
+    [InlineData("health-cycle-schedule")]
+    [InlineData("approval-expiry-schedule")]
+    [InlineData("host-discovery-schedule")]
+    public async Task Scheduler_MissedFiring_RunsAtOnce(string triggerName)
+    {
+        var scheduler = await _factory.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+
+        var trigger = Assert.IsAssignableFrom<ISimpleTrigger>(await scheduler.GetTrigger(new TriggerKey(triggerName, "macha")));
+
+        Assert.Equal(SimpleTriggerMisfireInstruction.NowWithExistingCount, trigger.MisfireInstruction);
+    }
 }

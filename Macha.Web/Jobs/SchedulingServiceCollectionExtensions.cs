@@ -17,13 +17,16 @@ internal static class SchedulingServiceCollectionExtensions
                 .DisallowConcurrentExecution());
 
             // The trigger reads the validated CheckInterval, so a bad value fails start with its own message.
+            // Every schedule runs a missed firing at once. By default Quartz moves a firing over a minute
+            // late to the next interval, which can put off the first cycle after a slow start.
             quartz.AddTrigger<HealthCycleJob>((provider, trigger) => trigger
                 .WithIdentity(new TriggerKey("health-cycle-schedule", "macha"))
                 .ForJob(HealthCycleJob.Key)
                 .StartNow()
                 .WithSimpleSchedule(schedule => schedule
                     .WithInterval(provider.GetRequiredService<IOptions<MachaOptions>>().Value.CheckInterval)
-                    .RepeatForever()));
+                    .RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount)));
 
             quartz.AddJob<ApprovalExpiryJob>(job => job
                 .WithIdentity(ApprovalExpiryJob.Key)
@@ -35,7 +38,8 @@ internal static class SchedulingServiceCollectionExtensions
                 .StartNow()
                 .WithSimpleSchedule(schedule => schedule
                     .WithInterval(ApprovalExpiryJob.Interval)
-                    .RepeatForever()));
+                    .RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount)));
 
             // Runs even when no discovery source is set; the job then returns at once.
             quartz.AddJob<HostDiscoveryJob>(job => job
@@ -48,7 +52,8 @@ internal static class SchedulingServiceCollectionExtensions
                 .StartNow()
                 .WithSimpleSchedule(schedule => schedule
                     .WithInterval(provider.GetRequiredService<IOptions<HostsOptions>>().Value.Discovery.Interval)
-                    .RepeatForever()));
+                    .RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount)));
         });
 
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
