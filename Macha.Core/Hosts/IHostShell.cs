@@ -54,7 +54,7 @@ public interface IHostShell
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                results.Add(FileReadResult.Missing($"{file.Path} was not read within {timeout.TotalSeconds:0.#} s"));
+                results.Add(FileReadResult.Missing($"{file.Path} was not read within {timeout.TotalSeconds:0.###} s"));
             }
         }
 

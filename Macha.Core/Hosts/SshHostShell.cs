@@ -157,7 +157,7 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
 
         // The reason names the limit, as a local read that runs out of time does, not the time taken.
         var reason = result.Status == CommandStatus.TimedOut && result.Failure is null
-            ? $"{request.DisplayText} did not finish within {request.Timeout.TotalSeconds:0.#} s"
+            ? $"{request.DisplayText} did not finish within {request.Timeout.TotalSeconds:0.###} s"
             : result.Describe(request.DisplayText);
         return files.Select(_ => FileReadResult.Missing(reason)).ToList();
     }
@@ -420,7 +420,7 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 return new CommandResult(CommandStatus.TimedOut, null, "", "", _timeProvider.GetElapsedTime(started),
-                    FailureReason: $"no answer within {request.Timeout.TotalSeconds:0.#} s; Macha asked the remote process to stop");
+                    FailureReason: $"no answer within {request.Timeout.TotalSeconds:0.###} s; Macha asked the remote process to stop");
             }
             catch (Exception ex) when (ex is SshException or ObjectDisposedException or InvalidOperationException or SocketException)
             {
