@@ -232,7 +232,7 @@ internal sealed partial class HealthCycle : IDisposable
         if (_inventory.FindHost(shell.HostName) is { } current && !ReferenceEquals(current, shell))
         {
             // Replaced during the check, so what it found came from the old settings. Checking once
-            // more shows the new ones now; a further change waits for the next run.
+            // more shows the new ones, and a further change waits for the next run.
             LogHostCheckRepeated(shell.HostName, runId);
             shell = current;
             snapshot = await CollectAsync(runId, shell, previous, cancellationToken);

@@ -402,8 +402,8 @@ internal sealed partial class HostRegistry : IHostInventory, IHostKeyStore, IDis
 
             if (connection?.Failure is { } failure)
             {
-                // A recorded key change stays until a person confirms, whatever later attempts report,
-                // and a mismatch of a key that a person confirmed during the check is out of date.
+                // A recorded key change stays until a person confirms, whatever later attempts report.
+                // A mismatch of a key that a person confirmed during the check is out of date.
                 var confirmedSince = failure == HostFailure.HostKeyMismatch
                     && connection.PresentedKeyFingerprint is { } rejected
                     && Pins(record).Contains(rejected, StringComparer.Ordinal);

@@ -161,7 +161,7 @@ internal sealed partial class LocalProcessShell : IHostShell
     /// The read runs on the thread pool, because opening a FIFO that has no writer, or a file on a
     /// dead network mount, blocks inside the kernel. The caller can then stop waiting for it.
     /// NOTE: an abandoned read keeps its thread until the kernel returns, so a file that stays stuck
-    /// holds one more thread-pool thread on every cycle that reads it.
+    /// keeps one more thread-pool thread on every cycle that reads it.
     /// </remarks>
     public Task<FileReadResult> ReadFileAsync(string path, int maxBytes, CancellationToken cancellationToken = default)
     {

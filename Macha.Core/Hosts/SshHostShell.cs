@@ -267,7 +267,7 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
             {
                 client.Dispose();
                 key.Dispose();
-                return await RejectAsync(new SshConnectionException($"The key of {HostName} was pinned by a person during the handshake."), offer, stored);
+                return await RejectAsync(new SshConnectionException($"Another key of {HostName} was pinned during the handshake."), offer, stored);
             }
 
             LogKeyPinnedOnFirstUse(HostName, offer.Algorithm, offer.Fingerprint);
@@ -300,8 +300,8 @@ internal sealed partial class SshHostShell : IRemoteHostShell, IDisposable
             // Stored before anything else runs, so the block survives a restart of Macha.
             await _keys.RecordAsync(HostName, offer, verdict, CancellationToken.None);
 
-            // Blocked before the key is looked up again: a confirmation that pins it after this
-            // lookup unblocks the shell afterwards, and one that pinned it before is seen here.
+            // The shell is blocked before the key is looked up again. A confirmation that pins the key
+            // later unblocks the shell itself, and one that pinned it earlier is seen by this lookup.
             Volatile.Write(ref _blocked, true);
             if (_keys.Evaluate(HostName, offer) == HostKeyVerdict.Pinned)
             {
